@@ -1,0 +1,37 @@
+# Every target runs inside one Python environment: the active virtualenv/conda env if there is one
+# (VIRTUAL_ENV / CONDA_PREFIX), otherwise ./.venv, which `make install` creates.
+SHELL := /bin/bash
+ifdef VIRTUAL_ENV
+ENV_DIR := $(VIRTUAL_ENV)
+else ifdef CONDA_PREFIX
+ENV_DIR := $(CONDA_PREFIX)
+else
+ENV_DIR := $(CURDIR)/.venv
+endif
+export PATH := $(ENV_DIR)/bin:$(PATH)
+PYTHON := $(ENV_DIR)/bin/python
+# Unit tests run CPU-only by default; `make test DEVICE_TESTS=1` keeps accelerators visible.
+PYTEST_ARGS ?= -q
+
+.PHONY: help install demo test bench clean
+
+help:
+	@echo "make install  - create/refresh the environment (torch, mmcv with ops, mmpose, mmpose_ext)"
+	@echo "make demo     - synthetic crowd data -> train a small top-down model on the CPU -> AP table + picture"
+	@echo "make test     - the test suite (CPU)"
+	@echo "make bench    - parameters, GFLOPs and throughput of the demo config"
+
+install:
+	@bash tools/install/install.sh
+
+demo: install
+	$(PYTHON) tools/demo.py
+
+test: install
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PYTHON) tools/analysis/benchmark.py configs/td-hm_hrnet-lite_synthcrowd-128x96.py
+
+clean:
+	rm -rf work_dirs .pytest_cache
