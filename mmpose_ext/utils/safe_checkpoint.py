@@ -1,0 +1,168 @@
+"""Checkpoint loading that keeps ``torch.load(weights_only=True)`` on, with an allow-list for OpenMMLab checkpoints.
+
+torch >= 2.6 unpickles checkpoints with ``weights_only=True`` by default. mmengine 0.10.7 checkpoints carry a
+``meta`` entry (numpy arrays and scalars, mmengine's ``HistoryBuffer`` with references to its statistics methods),
+so resume, ``load_from`` and ``tools/test.py`` fail with ``UnpicklingError``. Turning ``weights_only`` off
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``) would run any callable pickled into a checkpoint. Instead this module
+allows exactly the types those checkpoints carry and refuses everything else with a message naming the type,
+the file and the opt-out for a file the user trusts.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import pickle
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+TRUST_ENV = 'MMPOSE_EXT_TRUSTED_CHECKPOINTS'
+
+# HistoryBuffer pickles its statistics functions as ``getattr(HistoryBuffer, 'mean')``.
+_HISTORY_BUFFER_METHODS = frozenset({'min', 'max', 'mean', 'current'})
+
+
+class UntrustedCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds pickled objects outside the allow-list of safe types."""
+
+
+def _restricted_getattr(obj: Any, name: str) -> Any:
+    """Stands in for ``builtins.getattr`` while unpickling: only HistoryBuffer's statistics methods."""
+    if obj is HistoryBuffer and name in _HISTORY_BUFFER_METHODS:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'refused getattr({getattr(obj, "__qualname__", type(obj).__name__)}, {name!r}) in checkpoint')
+
+
+def _numpy_globals() -> List[Tuple[Callable, str]]:
+    multiarray = np.core.multiarray
+    entries: List[Tuple[Callable, str]] = []
+    # numpy 1.x pickles under ``numpy.core``, numpy 2.x under ``numpy._core``: accept both spellings.
+    for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        entries += [(multiarray._reconstruct, f'{prefix}._reconstruct'), (multiarray.scalar, f'{prefix}.scalar')]
+    entries += [(np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:  # numpy >= 1.25 may pickle dtypes by their classes
+        entries += [(cls, f'numpy.dtypes.{name}') for name, cls in vars(dtypes).items()
+                    if isinstance(cls, type) and issubclass(cls, np.dtype)]
+    return entries
+
+
+def safe_checkpoint_globals() -> List[Any]:
+    """The globals an mmengine/mmpose checkpoint may reference, beyond torch's own tensors and containers."""
+    import collections
+    return [
+        *_numpy_globals(),
+        HistoryBuffer,
+        (_restricted_getattr, 'builtins.getattr'),
+        collections.Counter,  # MultiStepLR milestones
+        collections.OrderedDict,
+    ]
+
+
+def _trusted_paths() -> List[str]:
+    value = os.environ.get(TRUST_ENV, '')
+    return [os.path.realpath(os.path.expanduser(p)) for p in value.split(os.pathsep) if p]
+
+
+def is_trusted(filename: str) -> bool:
+    """Whether the user listed ``filename`` in ``$MMPOSE_EXT_TRUSTED_CHECKPOINTS``."""
+    return os.path.exists(filename) and os.path.realpath(filename) in _trusted_paths()
+
+
+def unsafe_globals_in(filename: str, allowed: Iterable[Any]) -> List[str]:
+    """Names of pickled globals in ``filename`` that are outside torch's defaults and ``allowed``."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # not a zip checkpoint; the original error message still names the type
+        return []
+    allowed_names = set()
+    for item in allowed:
+        if isinstance(item, tuple):
+            allowed_names.add(item[1])
+        else:
+            allowed_names.add(f'{item.__module__}.{item.__qualname__}')
+    return [n for n in names if n not in allowed_names]
+
+
+def load_checkpoint_safely(load: Callable[..., Any], filename: str, *args: Any, **kwargs: Any) -> Any:
+    """Runs an mmengine checkpoint loader with ``weights_only`` unpickling and the allow-list.
+
+    Args:
+        load: the loader to wrap (``CheckpointLoader.load_checkpoint`` or one scheme's loader).
+        filename: the checkpoint path or URL, for the error message and the trust list.
+        *args, **kwargs: passed to ``load``.
+
+    Raises:
+        UntrustedCheckpointError: the file references a global outside the allow-list.
+    """
+    if is_trusted(filename):
+        # The user vouched for this file: let torch unpickle it fully (runs any callable it holds).
+        with _env(TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD='1', TORCH_FORCE_WEIGHTS_ONLY_LOAD=None):
+            return load(filename, *args, **kwargs)
+    allowed = safe_checkpoint_globals()
+    # The environment switches make weights_only=True hold whatever the caller's torch.load default is.
+    with _env(TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=None, TORCH_FORCE_WEIGHTS_ONLY_LOAD='1'), \
+            torch.serialization.safe_globals(allowed):
+        try:
+            return load(filename, *args, **kwargs)
+        except pickle.UnpicklingError as err:
+            if isinstance(err, UntrustedCheckpointError):
+                raise
+            local = os.path.expanduser(filename)
+            offending = unsafe_globals_in(local, allowed) if os.path.isfile(local) else []
+            what = ', '.join(offending) if offending else _first_line(err)
+            raise UntrustedCheckpointError(
+                f'Refusing to load checkpoint {filename!r}: it contains pickled objects of a type that is not '
+                f'allowed ({what}). mmpose_ext loads checkpoints with torch.load(weights_only=True) and allows '
+                f'only tensors, containers, numpy arrays/scalars and mmengine HistoryBuffer, because unpickling '
+                f'anything else can run arbitrary code. If you trust this file, add its path to the environment '
+                f'variable {TRUST_ENV} (paths separated by {os.pathsep!r}) and run again.') from err
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err)
+    for line in text.splitlines():
+        if 'GLOBAL' in line or 'Unsupported' in line:
+            return line.strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+class _env:
+    """Sets (value) or removes (None) environment variables for the duration of a ``with`` block."""
+
+    def __init__(self, **values: Optional[str]) -> None:
+        self.values = values
+        self.saved: Dict[str, Optional[str]] = {}
+
+    def __enter__(self) -> None:
+        for key, value in self.values.items():
+            self.saved[key] = os.environ.get(key)
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def __exit__(self, *exc: Any) -> None:
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+_ORIGINAL_LOAD = CheckpointLoader.load_checkpoint.__func__
+
+
+@functools.wraps(_ORIGINAL_LOAD)
+def _safe_load_checkpoint(cls, filename: str, map_location: Any = None, logger: Any = 'current') -> Any:
+    return load_checkpoint_safely(functools.partial(_ORIGINAL_LOAD, cls), filename, map_location, logger)
+
+
+def enable_safe_checkpoint_loading() -> None:
+    """Routes every mmengine checkpoint load (resume, ``load_from``, ``PretrainedInit``, ``tools/test.py``, all
+    URL schemes) through :func:`load_checkpoint_safely`. Idempotent; called when ``mmpose_ext`` is imported."""
+    CheckpointLoader.load_checkpoint = classmethod(_safe_load_checkpoint)
