@@ -1,0 +1,81 @@
+"""Train a pose model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] ...``.
+
+The same flags as MMPose's ``tools/train.py``; the device (CPU, CUDA or Ascend NPU) is chosen by mmengine.
+"""
+from __future__ import annotations
+
+import argparse
+import os.path as osp
+import sys
+from typing import List, Optional
+
+if __package__ in (None, ''):  # run as a script (python tools/train.py, mim): make the package importable
+    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.device import get_device  # noqa: E402
+
+from mmpose_ext.tools.common import (add_common_args, enable_visualization, load_config,  # noqa: E402
+                                     prepare_cpu_distributed)
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a pose model (mmpose_ext)')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from CKPT; without a value, from the latest checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (needs an accelerator)')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], default=None,
+                        help='autocast dtype with --amp (default: float16)')
+    parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the learning rate by the real batch size over auto_scale_lr.base_batch_size')
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Folds the training flags into the config, as MMPose's ``tools/train.py`` does."""
+    if args.amp:
+        if get_device() == 'cpu':
+            raise SystemExit('--amp needs an accelerator (CUDA, NPU, MLU or MUSA): mmengine\'s AmpOptimWrapper '
+                             'does not run on the CPU. Drop --amp to train in float32 here.')
+        wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        wrapper_name = wrapper if isinstance(wrapper, str) else wrapper.__name__
+        if wrapper_name not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise SystemExit(f'--amp is not supported with optim_wrapper type {wrapper_name}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if args.amp_dtype:
+            cfg.optim_wrapper.dtype = args.amp_dtype
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            raise SystemExit(f'{args.config}: --auto-scale-lr needs auto_scale_lr=dict(base_batch_size=...)')
+        cfg.auto_scale_lr.enable = True
+    enable_visualization(cfg, args)
+    return cfg
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    from mmengine.runner import Runner
+
+    cfg = apply_train_args(load_config(args), args)
+    prepare_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
