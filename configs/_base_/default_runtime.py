@@ -1,0 +1,37 @@
+# Runtime shared by every mmpose_ext config (the pure-Python twin of mmpose's default_runtime).
+from mmengine.hooks import (CheckpointHook, DistSamplerSeedHook, IterTimerHook, LoggerHook, ParamSchedulerHook,
+                            SyncBuffersHook)
+from mmengine.runner import LogProcessor
+from mmengine.visualization import LocalVisBackend
+from mmpose.engine.hooks import PoseVisualizationHook
+from mmpose.visualization import PoseLocalVisualizer
+
+# Classes below are given as objects; 'mmpose' as default scope keeps bare type strings coming from
+# mmpose internals or --cfg-options resolvable.
+default_scope = 'mmpose'
+
+default_hooks = dict(
+    timer=dict(type=IterTimerHook),
+    logger=dict(type=LoggerHook, interval=50),
+    param_scheduler=dict(type=ParamSchedulerHook),
+    checkpoint=dict(type=CheckpointHook, interval=10, max_keep_ckpts=3),
+    sampler_seed=dict(type=DistSamplerSeedHook),
+    visualization=dict(type=PoseVisualizationHook, enable=False),
+)
+custom_hooks = [dict(type=SyncBuffersHook)]
+
+# No dist_cfg: mmengine picks nccl on GPUs and hccl on Ascend NPUs; tools/*.py start gloo on CPUs.
+env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0))
+
+vis_backends = [dict(type=LocalVisBackend)]
+visualizer = dict(type=PoseLocalVisualizer, vis_backends=vis_backends, name='visualizer')
+
+log_processor = dict(type=LogProcessor, window_size=50, by_epoch=True, num_digits=6)
+log_level = 'INFO'
+load_from = None
+resume = False
+backend_args = dict(backend='local')
+
+train_cfg = dict(by_epoch=True)
+val_cfg = dict()
+test_cfg = dict()
