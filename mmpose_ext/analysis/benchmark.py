@@ -1,0 +1,185 @@
+"""Parameters, GFLOPs and measured throughput of any pose config, on the device mmengine picks.
+
+Performance claims in this project are ratios of these numbers for two configs measured in one run
+(``tools/analysis/benchmark.py BASELINE CANDIDATE``), never timings from unit tests.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import torch
+from mmengine.config import Config
+from mmengine.device import get_device
+from mmengine.optim import build_optim_wrapper
+from mmengine.runner.amp import autocast
+
+from mmpose_ext.utils import synchronize
+
+
+@dataclass
+class BenchmarkResult:
+    """Measured figures of one config.
+
+    Args:
+        config: config path.
+        device: where it ran (``cpu``, ``cuda``, ``npu``...).
+        batch_size: images (crops) per step.
+        input_size: model input as (width, height).
+        params_m: trainable + frozen parameters, millions.
+        gflops: forward GFLOPs per image (one multiply-add counted once, mmengine's convention).
+        train_img_per_s: training-step throughput (forward, backward, optimizer step).
+        infer_img_per_s: inference throughput of ``test_step`` (pre-processing, flip test, decoding).
+    """
+    config: str
+    device: str
+    batch_size: int
+    input_size: Sequence[int]
+    params_m: float
+    gflops: Optional[float] = None
+    train_img_per_s: Optional[float] = None
+    infer_img_per_s: Optional[float] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+def model_input_size(cfg: Config) -> tuple:
+    """The model's input (width, height), read from the head's codec or the data preprocessor."""
+    decoder = cfg.model.get('head', {}).get('decoder', None)
+    if decoder is not None and 'input_size' in decoder:
+        return tuple(decoder['input_size'])
+    raise KeyError(f'cannot tell the input size of {cfg.filename}: no model.head.decoder.input_size; '
+                   'pass --input-size W H')
+
+
+def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[str, Any]:
+    """A batch in the format the config's data preprocessor takes, with random images and targets."""
+    from mmpose.testing import get_packed_inputs
+    head = cfg.model.get('head', {})
+    decoder = head.get('decoder', {}) or {}
+    w, h = input_size
+    heatmap_size = tuple(decoder.get('heatmap_size', (w // 4, h // 4)))
+    return get_packed_inputs(
+        batch_size=batch_size, num_keypoints=head.get('out_channels', 17), img_shape=(h, w), input_size=(w, h),
+        heatmap_size=heatmap_size, with_heatmap=True, with_reg_label=False, with_simcc_label=False)
+
+
+def _time_steps(step: Callable[[], Any], device: str, warmup: int, iters: int) -> float:
+    """Seconds per call of ``step`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        step()
+    synchronize(device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    synchronize(device)
+    return (time.perf_counter() - start) / iters
+
+
+def build_model(cfg: Config) -> torch.nn.Module:
+    """Builds the config's model without loading pretrained weights (throughput does not depend on them)."""
+    from mmpose.registry import MODELS
+    return MODELS.build(copy.deepcopy(cfg.model))
+
+
+def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: int = 10,
+                     modes: Sequence[str] = ('train', 'infer'), input_size: Optional[Sequence[int]] = None,
+                     amp: bool = False, channels_last: bool = False,
+                     batch_fn: Optional[Callable[[Config, int, Sequence[int]], Dict[str, Any]]] = None,
+                     flops: bool = True) -> BenchmarkResult:
+    """Measures one config.
+
+    Args:
+        cfg: the loaded config.
+        batch_size: crops per step.
+        warmup: untimed steps before timing (allocator, cudnn autotune, lazy init).
+        iters: timed steps.
+        modes: any of ``'train'`` and ``'infer'``.
+        input_size: (width, height); default from the codec.
+        amp: autocast (float16 on GPU/NPU) and, for training, mmengine's AmpOptimWrapper.
+        channels_last: NHWC memory format for model and inputs.
+        batch_fn: builds a batch for models whose inputs differ from mmpose's top-down samples.
+        flops: count GFLOPs with mmengine's complexity counter.
+    """
+    device = get_device()
+    input_size = tuple(input_size or model_input_size(cfg))
+    model = build_model(cfg).to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    batch = (batch_fn or fake_batch)(cfg, batch_size, input_size)
+    result = BenchmarkResult(config=cfg.filename, device=device, batch_size=batch_size, input_size=input_size,
+                             params_m=sum(p.numel() for p in model.parameters()) / 1e6)
+    if flops:
+        result.gflops = count_gflops(model, input_size, device)
+    if 'train' in modes:
+        model.train()
+        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+        if amp:
+            optim_cfg['type'] = 'AmpOptimWrapper'
+        optim_wrapper = build_optim_wrapper(model, optim_cfg)
+        seconds = _time_steps(lambda: model.train_step(batch, optim_wrapper), device, warmup, iters)
+        result.train_img_per_s = batch_size / seconds
+    if 'infer' in modes:
+        model.eval()
+
+        def infer() -> Any:
+            with torch.no_grad(), autocast(enabled=amp):
+                return model.test_step(batch)
+
+        seconds = _time_steps(infer, device, warmup, iters)
+        result.infer_img_per_s = batch_size / seconds
+    return result
+
+
+class _TensorMode(torch.nn.Module):
+    """Presents ``model(x, None, mode='tensor')`` as a one-argument forward for the jit-traced counter."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> Any:
+        return self.model(x, None, mode='tensor')
+
+
+def count_gflops(model: torch.nn.Module, input_size: Sequence[int], device: str) -> Optional[float]:
+    """Forward GFLOPs per image of ``model(x)`` in tensor mode, or None where tracing fails."""
+    from mmengine.analysis import FlopAnalyzer
+    w, h = input_size
+    x = torch.zeros(1, 3, h, w, device=device)
+    was_training = model.training
+    model.eval()
+    try:
+        analyzer = FlopAnalyzer(_TensorMode(model), (x, ))
+        analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+        return analyzer.total() / 1e9
+    except Exception as err:  # a model whose forward cannot be traced still gets its throughput measured
+        print(f'GFLOPs not counted for {type(model).__name__}: {err}')
+        return None
+    finally:
+        model.train(was_training)
+
+
+def format_table(results: List[BenchmarkResult]) -> str:
+    """A plain-text table; the last columns give each config's throughput relative to the first (baseline)."""
+    header = ['config', 'device', 'batch', 'input WxH', 'params (M)', 'GFLOPs', 'train img/s', 'infer img/s',
+              'train time x', 'infer time x']
+    rows = []
+    base = results[0]
+    for r in results:
+        def ratio(ours: Optional[float], ref: Optional[float]) -> str:
+            return f'{ref / ours:.2f}' if ours and ref else '-'
+        rows.append([
+            r.config.split('/')[-1], r.device, str(r.batch_size), 'x'.join(map(str, r.input_size)),
+            f'{r.params_m:.3f}', f'{r.gflops:.3f}' if r.gflops is not None else '-',
+            f'{r.train_img_per_s:.1f}' if r.train_img_per_s else '-',
+            f'{r.infer_img_per_s:.1f}' if r.infer_img_per_s else '-',
+            ratio(r.train_img_per_s, base.train_img_per_s), ratio(r.infer_img_per_s, base.infer_img_per_s)
+        ])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    line = lambda cells: ' | '.join(str(c).ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return '\n'.join([line(header), '-+-'.join('-' * w for w in widths), *map(line, rows)])

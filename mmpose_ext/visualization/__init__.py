@@ -1,0 +1,3 @@
+from .pose_grid import draw_poses, image_grid
+
+__all__ = ['draw_poses', 'image_grid']
