@@ -1,0 +1,47 @@
+"""The benchmark tool measures parameters, GFLOPs and throughput of configs and writes JSON."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+from mmpose_ext.analysis import benchmark_config, format_table
+from mmpose_ext.analysis.benchmark import build_model
+
+LITE = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
+W32 = 'configs/td-hm_hrnet-w32_coco-256x192.py'
+
+
+def test_benchmark_counts_params_and_flops(repo_root: Path):
+    cfg = Config.fromfile(str(repo_root / W32))
+    result = benchmark_config(cfg, batch_size=1, warmup=0, iters=1, modes=('infer', ))
+    params = sum(p.numel() for p in build_model(cfg).parameters())
+    assert result.params_m == pytest.approx(params / 1e6)
+    assert result.params_m == pytest.approx(28.54, abs=0.05)  # HRNet-W32 + heatmap head, mmpose model zoo
+    # published: 7.1 GFLOPs at 256x192; mmengine's counter also counts BatchNorm and upsampling (7.69)
+    assert result.gflops == pytest.approx(7.1, rel=0.1)
+    assert result.infer_img_per_s > 0 and result.train_img_per_s is None
+
+
+def test_benchmark_cli_writes_json_with_ratios(repo_root: Path, run_tool, tmp_path: Path):
+    out = tmp_path / 'bench.json'
+    proc = run_tool([sys.executable, 'tools/analysis/benchmark.py', LITE, LITE, '--batch-size', '2', '--warmup',
+                     '1', '--iters', '2', '--out', str(out)])
+    results = json.loads(out.read_text())
+    assert len(results) == 2
+    for r in results:
+        assert r['device'] == 'cpu' and r['batch_size'] == 2 and r['input_size'] == [96, 128]
+        assert r['train_img_per_s'] > 0 and r['infer_img_per_s'] > 0 and r['gflops'] > 0
+    assert 'train time x' in proc.stdout and 'infer time x' in proc.stdout
+
+
+def test_table_ratios_are_relative_to_the_first_config():
+    from mmpose_ext.analysis import BenchmarkResult
+    base = BenchmarkResult('a.py', 'cpu', 4, (96, 128), 1.0, 0.1, train_img_per_s=100.0, infer_img_per_s=50.0)
+    slow = BenchmarkResult('b.py', 'cpu', 4, (96, 128), 1.0, 0.1, train_img_per_s=40.0, infer_img_per_s=25.0)
+    table = format_table([base, slow])
+    last = table.splitlines()[-1].split('|')
+    assert last[-2].strip() == '2.50' and last[-1].strip() == '2.00'
