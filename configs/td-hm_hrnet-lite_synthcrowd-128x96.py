@@ -10,14 +10,19 @@ from mmengine.optim import LinearLR, MultiStepLR
 from mmpose.models import HeatmapHead, HRNet, KeypointMSELoss, PoseDataPreprocessor, TopdownPoseEstimator
 from torch.optim import Adam
 
+from mmpose_ext.engine import ChannelsLastHook
+
 train_cfg.update(max_epochs=12, val_interval=4)
-optim_wrapper = dict(optimizer=dict(type=Adam, lr=2e-3))
+# Batch 16 and lr 1e-3 learned faster per CPU-second than batch 32 with 2e-3 (AP after 4 epochs: 0.021 vs 0.012).
+train_dataloader.update(batch_size=16)
+optim_wrapper = dict(optimizer=dict(type=Adam, lr=1e-3))
 param_scheduler = [
     dict(type=LinearLR, begin=0, end=100, start_factor=0.01, by_epoch=False),
-    dict(type=MultiStepLR, begin=0, end=12, milestones=[9, 11], gamma=0.2, by_epoch=True),
+    dict(type=MultiStepLR, begin=0, end=12, milestones=[8, 11], gamma=0.2, by_epoch=True),
 ]
-auto_scale_lr = dict(base_batch_size=32)
+auto_scale_lr = dict(base_batch_size=16)
 default_hooks.update(logger=dict(interval=20), checkpoint=dict(interval=4, save_best='coco/AP', rule='greater'))
+custom_hooks.append(dict(type=ChannelsLastHook))  # 1.4x faster training on CPU (benchmark tool)
 
 model = dict(
     type=TopdownPoseEstimator,
