@@ -27,6 +27,7 @@ def parse_args():
     parser.add_argument('--num-val', type=int, default=100)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num-pictures', type=int, default=8, help='validation images in the picture')
+    parser.add_argument('--epochs', type=int, help='override the config\'s number of training epochs')
     return parser.parse_args()
 
 
@@ -92,7 +93,7 @@ def main():
     py = sys.executable
 
     if not osp.isfile(osp.join(data_root, 'annotations', 'coco_val.json')):
-        run([py, 'tools/dataset_converters/generate_synthetic_crowd.py', args.data_root, '--num-train',
+        run([py, 'tools/dataset_converters/generate_synthetic_crowd.py', data_root, '--num-train',
              str(args.num_train), '--num-val', str(args.num_val), '--seed', str(args.seed), '--layout', 'both'])
     else:
         print(f'using the synthetic crowd set in {args.data_root} (delete it to regenerate)')
@@ -101,14 +102,21 @@ def main():
     untrained = evaluate_untrained(config, work_dir, data_root)
 
     t_train = time.time()
-    run([py, 'tools/train.py', args.config, '--work-dir', args.work_dir])
+    overrides = ['train_dataloader.dataset.data_root=' + data_root + '/',
+                 'val_dataloader.dataset.data_root=' + data_root + '/',
+                 'val_evaluator.ann_file=' + osp.join(data_root, 'annotations', 'coco_val.json')]
+    if args.epochs:
+        overrides.append(f'train_cfg.max_epochs={args.epochs}')
+    run([py, 'tools/train.py', args.config, '--work-dir', work_dir, '--cfg-options', *overrides])
     train_minutes = (time.time() - t_train) / 60
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
 
-    metrics_file = osp.join(args.work_dir, 'metrics.json')
-    run([py, 'tools/test.py', args.config, checkpoint, '--work-dir', args.work_dir, '--out', metrics_file])
-    with open(osp.join(ROOT, metrics_file)) as f:
+    metrics_file = osp.join(work_dir, 'metrics.json')
+    run([py, 'tools/test.py', args.config, checkpoint, '--work-dir', work_dir, '--out', metrics_file,
+         '--cfg-options', 'test_dataloader.dataset.data_root=' + data_root + '/',
+         'test_evaluator.ann_file=' + osp.join(data_root, 'annotations', 'coco_val.json')])
+    with open(metrics_file) as f:
         trained = json.load(f)
 
     picture = osp.join(work_dir, 'predictions.jpg')

@@ -29,8 +29,8 @@ def test_two_process_training(coco_sample_config, run_tool, tmp_path: Path):
                     env=env)
     log = proc.stdout + proc.stderr
     assert 'Distributed launcher: pytorch' in log and 'Distributed training: True' in log, log[-3000:]
-    assert 'World size: 2' in log, log[-3000:]
+    assert 'GPU number: 2' in log, log[-3000:]  # mmengine's label for the world size
     ckpt = torch.load(work / 'epoch_1.pth', map_location='cpu', weights_only=False)
-    # 14 persons split over 2 ranks with batch 2: ceil(7 / 2) = 4 iterations per rank
-    assert ckpt['meta']['iter'] == 4
+    # 12 persons with keypoints (mmpose skips the 2 without) over 2 ranks with batch 2: 3 iterations, not 6
+    assert ckpt['meta']['iter'] == 3
     assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values() if v.is_floating_point())
