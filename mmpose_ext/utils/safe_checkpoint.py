@@ -10,6 +10,7 @@ the file and the opt-out for a file the user trusts.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import pickle
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
@@ -38,7 +39,9 @@ def _restricted_getattr(obj: Any, name: str) -> Any:
 
 
 def _numpy_globals() -> List[Tuple[Callable, str]]:
-    multiarray = np.core.multiarray
+    # numpy 2 renamed numpy.core to numpy._core (the old name still works but warns)
+    multiarray = importlib.import_module(
+        'numpy._core.multiarray' if np.lib.NumpyVersion(np.__version__) >= '2.0.0' else 'numpy.core.multiarray')
     entries: List[Tuple[Callable, str]] = []
     # numpy 1.x pickles under ``numpy.core``, numpy 2.x under ``numpy._core``: accept both spellings.
     for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray'):
