@@ -13,6 +13,7 @@ from torch.optim import Adam
 from mmpose_ext.engine import ChannelsLastHook
 
 train_cfg.update(max_epochs=12, val_interval=4)
+randomness = dict(seed=0)  # the demo's figures repeat run to run (up to non-deterministic CPU kernels)
 # Batch 16 and lr 1e-3 learned faster per CPU-second than batch 32 with 2e-3 (AP after 4 epochs: 0.021 vs 0.012).
 train_dataloader.update(batch_size=16)
 optim_wrapper = dict(optimizer=dict(type=Adam, lr=1e-3))
