@@ -36,6 +36,19 @@ def run(cmd):
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
+def data_root_overrides(data_root):
+    """Config entries that point every loader and evaluator at ``data_root`` (for --cfg-options and in-process)."""
+    root = data_root.rstrip('/') + '/'
+    val_ann = root + 'annotations/coco_val.json'
+    return {'train_dataloader.dataset.data_root': root, 'val_dataloader.dataset.data_root': root,
+            'test_dataloader.dataset.data_root': root, 'val_evaluator.ann_file': val_ann,
+            'test_evaluator.ann_file': val_ann}
+
+
+def as_cfg_options(overrides):
+    return [f'{key}={value}' for key, value in overrides.items()]
+
+
 def evaluate_untrained(config, work_dir, data_root):
     """COCO AP of the config's model with its initial weights (what training starts from)."""
     from mmengine.config import Config
@@ -43,19 +56,11 @@ def evaluate_untrained(config, work_dir, data_root):
 
     import mmpose_ext  # noqa: F401
     cfg = Config.fromfile(config)
+    cfg.merge_from_dict(data_root_overrides(data_root))
     cfg.work_dir = osp.join(work_dir, 'untrained')
-    _point_data_root(cfg, data_root)
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
     return runner.test()
-
-
-def _point_data_root(cfg, data_root):
-    root = data_root.rstrip('/') + '/'
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        cfg[loader].dataset.data_root = root
-    for evaluator in ('val_evaluator', 'test_evaluator'):
-        cfg[evaluator].ann_file = root + 'annotations/coco_val.json'
 
 
 def draw_predictions(config, checkpoint, data_root, out_file, num_images):
@@ -102,9 +107,7 @@ def main():
     untrained = evaluate_untrained(config, work_dir, data_root)
 
     t_train = time.time()
-    overrides = ['train_dataloader.dataset.data_root=' + data_root + '/',
-                 'val_dataloader.dataset.data_root=' + data_root + '/',
-                 'val_evaluator.ann_file=' + osp.join(data_root, 'annotations', 'coco_val.json')]
+    overrides = as_cfg_options(data_root_overrides(data_root))
     if args.epochs:
         overrides.append(f'train_cfg.max_epochs={args.epochs}')
     run([py, 'tools/train.py', args.config, '--work-dir', work_dir, '--cfg-options', *overrides])
@@ -114,8 +117,7 @@ def main():
 
     metrics_file = osp.join(work_dir, 'metrics.json')
     run([py, 'tools/test.py', args.config, checkpoint, '--work-dir', work_dir, '--out', metrics_file,
-         '--cfg-options', 'test_dataloader.dataset.data_root=' + data_root + '/',
-         'test_evaluator.ann_file=' + osp.join(data_root, 'annotations', 'coco_val.json')])
+         '--cfg-options', *as_cfg_options(data_root_overrides(data_root))])
     with open(metrics_file) as f:
         trained = json.load(f)
 
