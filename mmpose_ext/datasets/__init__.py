@@ -1,3 +1,4 @@
+from . import transforms  # noqa: F401  (registers the plugin's data transforms)
 from .synthetic import SyntheticCrowdConfig, generate_synthetic_crowd
 from .synthetic_crowd_dataset import SyntheticCrowdDataset
 
