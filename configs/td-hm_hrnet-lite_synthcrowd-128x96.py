@@ -5,6 +5,7 @@ from mmengine.config import read_base
 with read_base():
     from ._base_.default_runtime import *  # noqa: F401,F403
     from ._base_.synthcrowd_topdown_128x96 import *  # noqa: F401,F403
+    from ._base_.hrnet_extra import hrnet_lite_extra
 
 from mmengine.optim import LinearLR, MultiStepLR
 from mmpose.models import HeatmapHead, HRNet, KeypointMSELoss, PoseDataPreprocessor, TopdownPoseEstimator
@@ -32,13 +33,7 @@ model = dict(
     backbone=dict(
         type=HRNet,
         in_channels=3,
-        extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(2, ), num_channels=(32, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(2, 2), num_channels=(16, 32)),
-            stage3=dict(num_modules=1, num_branches=3, block='BASIC', num_blocks=(2, 2, 2),
-                        num_channels=(16, 32, 64)),
-            stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(2, 2, 2, 2),
-                        num_channels=(16, 32, 64, 128)))),
+        extra=hrnet_lite_extra),
     head=dict(type=HeatmapHead, in_channels=16, out_channels=17, deconv_out_channels=None,
               loss=dict(type=KeypointMSELoss, use_target_weight=True), decoder=codec),
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))

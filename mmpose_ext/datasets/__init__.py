@@ -1,5 +1,14 @@
 from . import transforms  # noqa: F401  (registers the plugin's data transforms)
 from .synthetic import SyntheticCrowdConfig, generate_synthetic_crowd
+from .multi_instance_dataset import MultiInstanceDataset
 from .synthetic_crowd_dataset import SyntheticCrowdDataset
 
-__all__ = ['SyntheticCrowdConfig', 'SyntheticCrowdDataset', 'generate_synthetic_crowd']
+__all__ = ['MultiInstanceDataset', 'SyntheticCrowdConfig', 'SyntheticCrowdDataset', 'generate_synthetic_crowd']
+
+# Datasets and metrics (issue 6): the official CrowdPose, MPII, OCHuman and LSP files, checked at build time.
+from .crowdpose_official_dataset import CrowdPoseOfficialDataset  # noqa: E402
+from .lsp_dataset import LspDataset  # noqa: E402
+from .mpii_official_dataset import MpiiOfficialDataset  # noqa: E402
+from .ochuman_official_dataset import OCHumanOfficialDataset  # noqa: E402
+
+__all__ += ['CrowdPoseOfficialDataset', 'LspDataset', 'MpiiOfficialDataset', 'OCHumanOfficialDataset']

@@ -1,2 +1,7 @@
 """Models of the plugin; importing this package registers them into ``mmpose.registry.MODELS``."""
-from . import backbones, estimators, heads, losses  # noqa: F401
+from . import losses  # noqa: F401
+from .backbones import MIPNetHRNet, MultiInstanceModulation
+from .estimators import MIPNetEstimator
+from .heads import MultiInstanceHeatmapHead
+
+__all__ = ['MIPNetEstimator', 'MIPNetHRNet', 'MultiInstanceHeatmapHead', 'MultiInstanceModulation']

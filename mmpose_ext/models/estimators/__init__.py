@@ -1,0 +1,3 @@
+from .mipnet_estimator import MIPNetEstimator
+
+__all__ = ['MIPNetEstimator']

@@ -1,0 +1,3 @@
+from .multi_instance_heatmap_head import MultiInstanceHeatmapHead
+
+__all__ = ['MultiInstanceHeatmapHead']
