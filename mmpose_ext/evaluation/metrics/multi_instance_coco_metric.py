@@ -1,7 +1,7 @@
 """COCO-style keypoint metric for top-down models that predict several persons per box."""
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 from mmpose.evaluation.metrics import CocoMetric
@@ -12,10 +12,10 @@ from mmpose.registry import METRICS
 class MultiInstanceCocoMetric(CocoMetric):
     """mmpose's ``CocoMetric`` where one box may carry N predicted persons (MIPNet).
 
-    Stock ``CocoMetric`` keys every prediction by its box's annotation id and drops all but one prediction per
-    id, and sizes the OKS-NMS area from a single box; with N poses per box that silently discards the secondary
-    instances. Here each of the N poses becomes its own prediction keyed by ``(box id, instance index)``, with
-    the box's area, and the stock rescoring (box score x mean keypoint confidence above
+    Stock ``CocoMetric`` keeps one prediction per box annotation id and sizes the OKS-NMS area from one box,
+    which silently discards (or crashes on) the secondary instances. Here all N poses of a box are kept, each with
+    the box's area, and repeats are removed only when the same box was evaluated twice (as happens with
+    multi-process padding). The stock rescoring (box score x mean keypoint confidence above
     ``keypoint_score_thr``) and NMS (``nms_mode``/``nms_thr``) then merge all poses of an image: OKS-NMS 0.9 for
     COCO and OCHuman, ``nms_mode='none'`` for CrowdPose, as the MIPNet reference does.
 
@@ -26,25 +26,22 @@ class MultiInstanceCocoMetric(CocoMetric):
     """
 
     def process(self, data_batch: Sequence[dict], data_samples: Sequence[dict]) -> None:
+        # one result per box (the runner truncates the collected results to the number of boxes)
         start = len(self.results)
         super().process(data_batch, data_samples)
-        split: List = []
-        for pred, gt in self.results[start:]:
-            for k in range(len(pred['keypoints'])):
-                one = dict(pred, id=(pred['id'], k), keypoints=pred['keypoints'][k:k + 1],
-                           keypoint_scores=pred['keypoint_scores'][k:k + 1],
-                           bbox_scores=np.asarray(pred['bbox_scores'])[k:k + 1])
-                if 'bbox' in pred:
-                    one['bbox'] = pred['bbox'][k:k + 1]
-                if 'areas' in pred:
-                    one['areas'] = np.asarray(pred['areas'])[:1]
-                split.append((one, gt))
-        self.results[start:] = split
+        for pred, _ in self.results[start:]:
+            if 'areas' in pred:
+                pred['areas'] = np.repeat(np.asarray(pred['areas'])[:1], len(pred['keypoints']))
 
     def _sort_and_unique_bboxes(self, kpts: Dict[int, list], key: str = 'id') -> Dict[int, list]:
-        """Sort each image's predictions by (box id, instance index) and drop exact repeats (as in
-        multi-process testing), keeping every instance of a box."""
+        """Sort each image's predictions by box id, keeping the lambda order within a box, and drop a box's
+        poses only where they repeat exactly (the same box evaluated twice)."""
         for img_id, persons in kpts.items():
-            persons = sorted(persons, key=lambda p: p[key])
-            kpts[img_id] = [p for i, p in enumerate(persons) if i == 0 or p[key] != persons[i - 1][key]]
+            seen, unique = set(), []
+            for person in sorted(persons, key=lambda p: p[key]):
+                signature = (person[key], float(person['bbox_score']), np.asarray(person['keypoints']).tobytes())
+                if signature not in seen:
+                    seen.add(signature)
+                    unique.append(person)
+            kpts[img_id] = unique
         return kpts

@@ -47,12 +47,14 @@ class MultiInstanceHeatmapHead(HeatmapHead):
         """Target-weighted heatmap loss of every instance against its own target, and the pose accuracy."""
         pred = self.forward(feats)
         self._check_rows(pred.shape[0], len(batch_data_samples))
-        gt_heatmaps = self._instance_major(torch.stack([d.gt_fields.heatmaps for d in batch_data_samples]))
-        weights = self._instance_major(
-            torch.cat([d.gt_instance_labels.keypoint_weights for d in batch_data_samples]))
-        if gt_heatmaps.shape != pred.shape:
-            raise ValueError(f'{type(self).__name__}: targets of shape {tuple(gt_heatmaps.shape)} do not match '
-                             f'outputs {tuple(pred.shape)}; use GenerateMultiInstanceTarget with the same N')
+        gt_heatmaps = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
+        weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in batch_data_samples])
+        expected = self.num_instances * pred.shape[1]
+        if gt_heatmaps.shape[1] != expected or weights.shape[-1] != expected:
+            raise ValueError(f'{type(self).__name__}: each crop needs {self.num_instances} x {pred.shape[1]} target '
+                             f'channels and weights, got {gt_heatmaps.shape[1]} and {weights.shape[-1]}; use '
+                             f'GenerateMultiInstanceTarget with the same number of instances')
+        gt_heatmaps, weights = self._instance_major(gt_heatmaps), self._instance_major(weights)
         losses = dict(loss_kpt=self.loss_module(pred, gt_heatmaps, weights))
         if train_cfg.get('compute_acc', True):
             _, avg_acc, _ = pose_pck_accuracy(output=to_numpy(pred), target=to_numpy(gt_heatmaps),
