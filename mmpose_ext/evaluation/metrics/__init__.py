@@ -1,1 +1,8 @@
 from .multi_instance_coco_metric import MultiInstanceCocoMetric  # noqa: F401
+# Datasets and metrics (issue 6)
+from .crowdpose_metric import CrowdPoseMetric  # noqa: F401
+from .lsp_pck_metric import LspPCKMetric  # noqa: F401
+from .mpii_pckh_metric import MpiiPCKhMetric  # noqa: F401
+from .official_coco_metric import OfficialCocoMetric  # noqa: F401
+from .official_cocoeval import OfficialRulesCOCOeval  # noqa: F401
+from .pck_table_metric import PCKTableMetric  # noqa: F401
