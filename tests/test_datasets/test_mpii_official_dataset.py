@@ -100,7 +100,8 @@ def test_bad_input_is_named(tmp_path: Path):
     anns = json.loads(json.dumps(ANNS))
     anns[3]['joints'] = anns[3]['joints'][:14]
     root = copy_sample(tmp_path, anns)
-    with pytest.raises(AnnotationError, match=r'test_mpii.json: entry 3 \(004645041.jpg\) has 14 joints; MPII expects 16'):
+    with pytest.raises(AnnotationError,
+                       match=r'test_mpii.json: entry 3 \(004645041.jpg\) has 14 joints; MPII expects 16'):
         build(root)
     root = copy_sample(tmp_path, ANNS)
     (root / ANNS[2]['image']).unlink()

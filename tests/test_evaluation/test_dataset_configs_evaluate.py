@@ -75,6 +75,7 @@ def test_crowdpose_config_train_and_detector_datasets_build():
     assert len(dets) == 6 and [dets.get_data_info(i)['id'] for i in range(6)] == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.filterwarnings('ignore:Use the existing')  # mmpose: MPII boxes come as centre/scale
 def test_mpii_config_gt_scores_100_in_both_layouts():
     cfg = _load('td-hm_hrnet-w32_mpii-256x256.py')
     root = str(DATA / 'mpii') + '/'
