@@ -1,9 +1,11 @@
-"""`make demo`: synthetic crowd data -> train a small top-down model on this machine -> AP table -> picture.
+"""`make demo`: synthetic crowd data -> train a small MIPNet on this machine -> AP table -> picture.
 
     python tools/demo.py [--config CONFIG] [--work-dir work_dirs/demo] [--num-train 1000] [--num-val 100]
 
 Every step is one of the project's ordinary commands, printed before it runs, so it can be repeated by hand.
 The untrained model (same config, initial weights) is evaluated first, so the table shows what training bought.
+The picture gives each box one detector-like box per group of overlapping persons and draws the pose of each
+lambda in its own colour: lambda 0 (the box's own person) and lambda 1 (the other person in the box).
 """
 import argparse
 import json
@@ -15,7 +17,8 @@ import time
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-DEFAULT_CONFIG = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
+DEFAULT_CONFIG = 'configs/td-hm_mipnet-lite_synthcrowd-128x96.py'
+LAMBDA_COLOURS = ((60, 220, 60), (0, 140, 255), (255, 80, 200), (255, 220, 0))  # BGR: green, orange, ...
 
 
 def parse_args():
@@ -36,11 +39,16 @@ def run(cmd):
     subprocess.run(cmd, check=True, cwd=ROOT)
 
 
-def data_root_overrides(data_root):
-    """Config entries that point every loader and evaluator at ``data_root`` (for --cfg-options and in-process)."""
+def data_root_overrides(config, data_root):
+    """Config entries that point every loader and evaluator at ``data_root`` (for --cfg-options and in-process).
+
+    A wrapped training set (MIPNet's ``MultiInstanceDataset``) has its data root one level down."""
+    from mmengine.config import Config
     root = data_root.rstrip('/') + '/'
     val_ann = root + 'annotations/coco_val.json'
-    return {'train_dataloader.dataset.data_root': root, 'val_dataloader.dataset.data_root': root,
+    train = Config.fromfile(config).train_dataloader.dataset
+    train_key = 'train_dataloader.dataset.dataset' if 'dataset' in train else 'train_dataloader.dataset'
+    return {f'{train_key}.data_root': root, 'val_dataloader.dataset.data_root': root,
             'test_dataloader.dataset.data_root': root, 'val_evaluator.ann_file': val_ann,
             'test_evaluator.ann_file': val_ann}
 
@@ -56,7 +64,7 @@ def evaluate_untrained(config, work_dir, data_root):
 
     import mmpose_ext  # noqa: F401
     cfg = Config.fromfile(config)
-    cfg.merge_from_dict(data_root_overrides(data_root))
+    cfg.merge_from_dict(data_root_overrides(config, data_root))
     cfg.work_dir = osp.join(work_dir, 'untrained')
     runner = Runner.from_cfg(cfg)
     runner.model.init_weights()
@@ -64,28 +72,44 @@ def evaluate_untrained(config, work_dir, data_root):
 
 
 def draw_predictions(config, checkpoint, data_root, out_file, num_images):
-    """Predicted poses (ground-truth boxes) on the first validation images, tiled into one picture."""
+    """Predicted poses on the first validation images, tiled into one picture.
+
+    Boxes are the ground-truth boxes merged as a detector would in a crowd (one box where persons overlap), so a
+    one-pose-per-box model cannot see the hidden persons; each lambda's pose is drawn in its own colour. A lambda-1
+    pose that repeats its box's lambda-0 person (what MIPNet returns when the box holds one person) is left out,
+    as the evaluation's OKS-NMS does.
+    """
     import cv2
     import numpy as np
     from mmpose.apis import inference_topdown, init_model
-    from xtcocotools.coco import COCO
 
+    from mmpose_ext.analysis.crowd_eval import merged_box_detections
     from mmpose_ext.visualization import draw_poses, image_grid
     model = init_model(config, checkpoint, device='cpu')
-    coco = COCO(osp.join(data_root, 'annotations', 'coco_val.json'))
     skeleton = model.dataset_meta['skeleton_links']
+    detections = merged_box_detections(osp.join(data_root, 'annotations', 'coco_val.json'))
+    with open(osp.join(data_root, 'annotations', 'coco_val.json')) as f:
+        images = {im['id']: im for im in json.load(f)['images']}
     tiles, titles = [], []
-    for img_id in sorted(coco.getImgIds())[:num_images]:
-        info = coco.loadImgs(img_id)[0]
-        anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
-        boxes = np.array([[a['bbox'][0], a['bbox'][1], a['bbox'][0] + a['bbox'][2], a['bbox'][1] + a['bbox'][3]]
-                          for a in anns], dtype=np.float32)
-        img_path = osp.join(data_root, 'images', 'val', info['file_name'])
-        results = inference_topdown(model, img_path, boxes, bbox_format='xyxy')
-        kpts = np.concatenate([r.pred_instances.keypoints for r in results])
-        scores = np.concatenate([r.pred_instances.keypoint_scores for r in results])
-        tiles.append(draw_poses(cv2.imread(img_path), kpts, scores, skeleton, boxes=boxes))
-        titles.append(f'image {img_id}: {len(anns)} persons')
+    for img_id in sorted(images)[:num_images]:
+        boxes = np.array([[d['bbox'][0], d['bbox'][1], d['bbox'][0] + d['bbox'][2], d['bbox'][1] + d['bbox'][3]]
+                          for d in detections if d['image_id'] == img_id], dtype=np.float32).reshape(-1, 4)
+        img_path = osp.join(data_root, 'images', 'val', images[img_id]['file_name'])
+        canvas = cv2.imread(img_path)
+        extra = 0
+        for box, result in zip(boxes, inference_topdown(model, img_path, boxes, bbox_format='xyxy')):
+            pred = result.pred_instances
+            lambdas = pred.instance_ids if 'instance_ids' in pred else np.zeros(len(pred), dtype=int)
+            size = np.hypot(box[2] - box[0], box[3] - box[1])
+            for kpts, scores, lam in zip(pred.keypoints, pred.keypoint_scores, lambdas):
+                if lam > 0 and np.linalg.norm(kpts - pred.keypoints[0], axis=-1).mean() < 0.05 * size:
+                    continue
+                extra += int(lam > 0)
+                canvas = draw_poses(canvas, kpts[None], scores[None], skeleton,
+                                    colors=[LAMBDA_COLOURS[int(lam) % len(LAMBDA_COLOURS)]],
+                                    boxes=box[None] if lam == 0 else None)
+        tiles.append(canvas)
+        titles.append(f'{len(boxes)} boxes, +{extra} from lambda 1')
     cv2.imwrite(out_file, image_grid(tiles, cols=4, titles=titles))
 
 
@@ -107,7 +131,7 @@ def main():
     untrained = evaluate_untrained(config, work_dir, data_root)
 
     t_train = time.time()
-    overrides = as_cfg_options(data_root_overrides(data_root))
+    overrides = as_cfg_options(data_root_overrides(config, data_root))
     if args.epochs:
         overrides.append(f'train_cfg.max_epochs={args.epochs}')
     run([py, 'tools/train.py', args.config, '--work-dir', work_dir, '--cfg-options', *overrides])
@@ -117,7 +141,7 @@ def main():
 
     metrics_file = osp.join(work_dir, 'metrics.json')
     run([py, 'tools/test.py', args.config, checkpoint, '--work-dir', work_dir, '--out', metrics_file,
-         '--cfg-options', *as_cfg_options(data_root_overrides(data_root))])
+         '--cfg-options', *as_cfg_options(data_root_overrides(config, data_root))])
     with open(metrics_file) as f:
         trained = json.load(f)
 
@@ -131,7 +155,8 @@ def main():
     print(f'{"trained":<12}' + ''.join(f'{trained[k]:>10.3f}' for k in keys))
     print(f'\ntraining took {train_minutes:.1f} min, the whole demo {(time.time() - start) / 60:.1f} min')
     print(f'checkpoint: {checkpoint}')
-    print(f'picture of predicted poses on validation images: {picture}')
+    print(f'picture of predicted poses on validation images: {picture} '
+          '(green: lambda 0, the box\'s own person; orange: lambda 1, the other person in the box)')
 
 
 if __name__ == '__main__':

@@ -62,10 +62,21 @@ def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[
     head = cfg.model.get('head', {})
     decoder = head.get('decoder', {}) or {}
     w, h = input_size
-    heatmap_size = tuple(decoder.get('heatmap_size', (w // 4, h // 4)))
-    return get_packed_inputs(
+    # the codec's input-to-heatmap ratio (1/4 for HRNet), applied to the requested input size
+    codec_w, codec_h = decoder.get('input_size', (w, h))
+    ratio_w, ratio_h = (decoder['heatmap_size'][0] / codec_w, decoder['heatmap_size'][1] / codec_h) \
+        if 'heatmap_size' in decoder else (0.25, 0.25)
+    heatmap_size = (round(w * ratio_w), round(h * ratio_h))
+    packed = get_packed_inputs(
         batch_size=batch_size, num_keypoints=head.get('out_channels', 17), img_shape=(h, w), input_size=(w, h),
         heatmap_size=heatmap_size, with_heatmap=True, with_reg_label=False, with_simcc_label=False)
+    num_instances = head.get('num_instances', 1)
+    if num_instances > 1:  # multi-instance heads (MIPNet) take N stacked targets per crop
+        for sample in packed['data_samples']:
+            sample.gt_fields.heatmaps = sample.gt_fields.heatmaps.repeat(num_instances, 1, 1)
+            sample.gt_instance_labels.keypoint_weights = sample.gt_instance_labels.keypoint_weights.repeat(
+                1, num_instances)
+    return packed
 
 
 def _time_steps(step: Callable[[], Any], device: str, warmup: int, iters: int) -> float:

@@ -2,6 +2,12 @@
 
     python tools/analysis/benchmark.py BASELINE_CONFIG [CONFIG ...] [--batch-size 8] [--iters 10] [--out b.json]
 
+A config may carry its own overrides after "::", e.g. the MIPNet reference's way of running (the whole
+network once per lambda) next to the shared prefix:
+
+    python tools/analysis/benchmark.py configs/td-hm_hrnet-w48_coco-384x288.py configs/mipnet_w48.py \
+        configs/mipnet_w48.py::model.backbone.shared_prefix=False
+
 Time ratios ("time x") are per-image times relative to the first config, measured in this one run on the
 device mmengine picks (CPU, CUDA or Ascend NPU).
 """
@@ -20,7 +26,8 @@ from mmpose_ext.analysis import benchmark_config, format_table  # noqa: E402
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('configs', nargs='+', help='config files; the first is the baseline')
+    parser.add_argument('configs', nargs='+', help='config files, each optionally followed by ::KEY=VALUE '
+                        'overrides of its own; the first is the baseline')
     parser.add_argument('--batch-size', type=int, default=8, help='crops per step')
     parser.add_argument('--warmup', type=int, default=3, help='untimed steps first')
     parser.add_argument('--iters', type=int, default=10, help='timed steps')
@@ -38,14 +45,22 @@ def main():
     args = parse_args()
     modes = ('train', 'infer') if args.mode == 'both' else (args.mode, )
     results = []
-    for path in args.configs:
+    for spec in args.configs:
+        path, *overrides = spec.split('::')
         cfg = Config.fromfile(path)
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
-        print(f'benchmarking {path} ...', flush=True)
-        results.append(benchmark_config(cfg, batch_size=args.batch_size, warmup=args.warmup, iters=args.iters,
-                                        modes=modes, input_size=args.input_size, amp=args.amp,
-                                        channels_last=args.channels_last, flops=not args.no_flops))
+        for item in overrides:
+            key, sep, value = item.partition('=')
+            if not sep:
+                raise SystemExit(f'error: {spec}: overrides after "::" must be KEY=VALUE, got {item!r}')
+            cfg.merge_from_dict({key: DictAction._parse_iterable(value)})
+        print(f'benchmarking {spec} ...', flush=True)
+        result = benchmark_config(cfg, batch_size=args.batch_size, warmup=args.warmup, iters=args.iters,
+                                  modes=modes, input_size=args.input_size, amp=args.amp,
+                                  channels_last=args.channels_last, flops=not args.no_flops)
+        result.config = spec
+        results.append(result)
     print(format_table(results))
     if args.out:
         with open(args.out, 'w') as f:
