@@ -53,13 +53,16 @@ def main():
     options = [f'{k}={v}' for k, v in args.cfg_options.items()]
     rows = []
     merged_file = None
+    num_merged = 0
     for config, checkpoint in zip(args.models[::2], args.models[1::2]):
         cfg = Config.fromfile(config)
         cfg.merge_from_dict(args.cfg_options)
         ann_file = cfg.test_evaluator.ann_file
         if merged_file is None:
             merged_file = work_dir / 'merged_boxes.json'
-            merged_file.write_text(json.dumps(merged_box_detections(ann_file, args.merge_iou)))
+            merged = merged_box_detections(ann_file, args.merge_iou)
+            merged_file.write_text(json.dumps(merged))
+            num_merged = len(merged)
         name = Path(config).stem
         for boxes, bbox_file in (('ground truth', None), ('merged', merged_file)):
             tag = f'{name}_{"gt" if bbox_file is None else "merged"}'
@@ -83,7 +86,7 @@ def main():
     lines += [f'{r["model"]:<42} {r["boxes"]:<13} {r["AP"]:>6.3f} {r["crowded_AP"]:>11.3f} '
               f'{r["shared_box_recall"]:>18.3f}' for r in rows]
     lines.append(f'{rows[0]["crowded_images"]} crowded images, {rows[0]["shared_box_persons"]} persons sharing a '
-                 f'box; merged boxes: greedy box NMS at IoU {args.merge_iou}')
+                 f'box; merged boxes: greedy box NMS at IoU {args.merge_iou} keeps {num_merged} boxes')
     print('\n'.join(lines))
     (work_dir / 'crowd_eval.json').write_text(json.dumps(rows, indent=2))
     (work_dir / 'crowd_eval.txt').write_text('\n'.join(lines) + '\n')
