@@ -8,33 +8,33 @@ with read_base():
     from ._base_.hrnet_extra import hrnet_w48_extra
     from ._base_.mipnet_coco_384x288 import codec, num_instances, train_pipeline, val_pipeline
 
-from mmengine.dataset import DefaultSampler
+from mmengine.dataset import ConcatDataset, DefaultSampler
 from mmengine.optim import MultiStepLR
-from mmpose.datasets import CrowdPoseDataset
 from mmpose.models import KeypointMSELoss, PoseDataPreprocessor
 from torch.optim import Adam
 
-from mmpose_ext.datasets import MultiInstanceDataset
-from mmpose_ext.evaluation.metrics import MultiInstanceCocoMetric
+from mmpose_ext.datasets import CrowdPoseOfficialDataset, MultiInstanceDataset
+from mmpose_ext.evaluation.metrics import MultiInstanceCrowdPoseMetric
 from mmpose_ext.models import MIPNetEstimator, MIPNetHRNet, MultiInstanceHeatmapHead
 
+# official annotation files (docs/data_preparation.md); trainval = train + val
 data_root = 'data/crowdpose/'
 train_dataloader = dict(
     batch_size=10, num_workers=2, persistent_workers=True, sampler=dict(type=DefaultSampler, shuffle=True),
-    dataset=dict(type=MultiInstanceDataset, num_instances=num_instances,
-                 dataset=dict(type=CrowdPoseDataset, data_root=data_root, data_mode='topdown',
-                              ann_file='annotations/mmpose_crowdpose_trainval.json', data_prefix=dict(img='images/'),
-                              pipeline=train_pipeline)))
+    dataset=dict(type=MultiInstanceDataset, num_instances=num_instances, dataset=dict(type=ConcatDataset, datasets=[
+        dict(type=CrowdPoseOfficialDataset, data_root=data_root, data_mode='topdown',
+             ann_file=f'annotations/crowdpose_{split}.json', data_prefix=dict(img='images/'), pipeline=train_pipeline)
+        for split in ('train', 'val')])))
 val_dataloader = dict(
     batch_size=32, num_workers=2, persistent_workers=True, drop_last=False,
     sampler=dict(type=DefaultSampler, shuffle=False, round_up=False),
-    dataset=dict(type=CrowdPoseDataset, data_root=data_root, data_mode='topdown',
-                 ann_file='annotations/mmpose_crowdpose_test.json', data_prefix=dict(img='images/'),
+    dataset=dict(type=CrowdPoseOfficialDataset, data_root=data_root, data_mode='topdown',
+                 ann_file='annotations/crowdpose_test.json', data_prefix=dict(img='images/'),
                  bbox_file=data_root + 'annotations/det_for_crowd_test_0.1_0.5.json', test_mode=True,
                  pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type=MultiInstanceCocoMetric, ann_file=data_root + 'annotations/mmpose_crowdpose_test.json',
-                     iou_type='keypoints_crowd', use_area=False, nms_mode='none', prefix='crowdpose')
+# the official CrowdPose protocol (AP, AP50, AP75, AR, AR50, AR75, AP(easy/medium/hard)) on all poses of every box
+val_evaluator = dict(type=MultiInstanceCrowdPoseMetric, ann_file=data_root + 'annotations/crowdpose_test.json')
 test_evaluator = val_evaluator
 
 train_cfg.update(max_epochs=210, val_interval=10)

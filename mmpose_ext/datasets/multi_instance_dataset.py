@@ -54,16 +54,18 @@ class MultiInstanceDataset(Dataset):
     From `Multi-Instance Pose Networks: Rethinking Top-Down Pose Estimation` (Khirodkar et al., ICCV 2021).
 
     Args:
-        dataset: the wrapped top-down dataset, or its config.
+        dataset: the wrapped top-down dataset, or its config; a ``ConcatDataset`` of top-down datasets (e.g.
+            CrowdPose trainval) also works, neighbours being looked up within each part.
         num_instances: N, persons per crop (the primary included).
         lazy_init: defer loading annotations until ``full_init`` (as mmengine datasets).
     """
 
     def __init__(self, dataset: Union[BaseDataset, dict], num_instances: int = 2, lazy_init: bool = False) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
-        if getattr(self.dataset, 'data_mode', 'topdown') != 'topdown':
-            raise ValueError(f'{type(self).__name__} needs a top-down dataset, got data_mode='
-                             f'{self.dataset.data_mode!r} for {type(self.dataset).__name__}')
+        for part in getattr(self.dataset, 'datasets', [self.dataset]):
+            if getattr(part, 'data_mode', 'topdown') != 'topdown':
+                raise ValueError(f'{type(self).__name__} needs top-down datasets, got data_mode='
+                                 f'{part.data_mode!r} for {type(part).__name__}')
         if num_instances < 1:
             raise ValueError(f'num_instances must be >= 1, got {num_instances}')
         self.num_instances = num_instances
@@ -80,7 +82,7 @@ class MultiInstanceDataset(Dataset):
         if self._fully_initialized:
             return
         self.dataset.full_init()
-        infos = [self.dataset.get_data_info(i) for i in range(len(self.dataset))]
+        infos = [self._locate(i)[0].get_data_info(self._locate(i)[1]) for i in range(len(self.dataset))]
         for index, info in enumerate(infos):
             if np.asarray(info['bbox']).shape != (1, 4):
                 raise ValueError(f'{type(self).__name__}: sample {index} (annotation id {info.get("id")}) has bbox '
@@ -88,8 +90,16 @@ class MultiInstanceDataset(Dataset):
         boxes = np.concatenate([np.asarray(info['bbox'], dtype=np.float64) for info in infos]) \
             if infos else np.zeros((0, 4))
         centres = (boxes[:, :2] + boxes[:, 2:]) / 2
-        self.neighbours = nearest_instances([info['img_id'] for info in infos], centres, self.num_instances - 1)
+        images = [(self._locate(i)[2], info['img_id']) for i, info in enumerate(infos)]
+        self.neighbours = nearest_instances(images, centres, self.num_instances - 1)
         self._fully_initialized = True
+
+    def _locate(self, idx: int):
+        """(top-down dataset, index in it, part number) of a sample, also inside a ``ConcatDataset``."""
+        if hasattr(self.dataset, 'datasets'):
+            part, local = self.dataset._get_ori_dataset_idx(idx)
+            return self.dataset.datasets[part], local, part
+        return self.dataset, idx, 0
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -98,8 +108,9 @@ class MultiInstanceDataset(Dataset):
         """The wrapped sample with ``keypoints`` (N, K, 2) and ``keypoints_visible`` (N, K), primary first."""
         if not self._fully_initialized:
             self.full_init()
-        info = self.dataset.get_data_info(idx)
-        others = [self.dataset.get_data_info(int(j)) for j in self.neighbours[idx]]
+        dataset, local, _ = self._locate(idx)
+        info = dataset.get_data_info(local)
+        others = [self._locate(int(j))[0].get_data_info(self._locate(int(j))[1]) for j in self.neighbours[idx]]
         info['keypoints'] = np.concatenate([info['keypoints']] + [o['keypoints'] for o in others])
         info['keypoints_visible'] = np.concatenate(
             [info['keypoints_visible']] + [o['keypoints_visible'] for o in others])
@@ -107,8 +118,8 @@ class MultiInstanceDataset(Dataset):
         return info
 
     def __getitem__(self, idx: int) -> dict:
-        for _ in range(getattr(self.dataset, 'max_refetch', 1000) + 1):
-            data = self.dataset.pipeline(self.get_data_info(idx))
+        for _ in range(1001):
+            data = self._locate(idx)[0].pipeline(self.get_data_info(idx))
             if data is not None:
                 return data
             idx = np.random.randint(0, len(self))

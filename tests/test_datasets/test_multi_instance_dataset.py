@@ -109,3 +109,19 @@ def test_wrapper_rejects_bottomup_datasets(data_dir):
                  data_prefix=dict(img=''), data_mode='bottomup', pipeline=[])
     with pytest.raises(ValueError, match='top-down'):
         MultiInstanceDataset(inner)
+
+
+def test_concatenated_parts_keep_their_own_neighbours(data_dir):
+    """CrowdPose trainval = train + val files: neighbours come from the same part (and the same image)."""
+    from mmengine.dataset import ConcatDataset
+
+    from mmpose_ext.datasets import CrowdPoseOfficialDataset
+    part = dict(type=CrowdPoseOfficialDataset, data_root=str(data_dir / 'crowdpose'), ann_file='test_crowdpose.json',
+                data_prefix=dict(img=''), data_mode='topdown', pipeline=[])
+    single = MultiInstanceDataset(part)
+    both = MultiInstanceDataset(dict(type=ConcatDataset, datasets=[part, part]))
+    assert len(both) == 2 * len(single)
+    for i in range(len(single)):
+        first, second = both.get_data_info(i), both.get_data_info(i + len(single))
+        assert first['instance_ann_ids'] == second['instance_ann_ids'] == single.get_data_info(i)['instance_ann_ids']
+    assert (both.neighbours[len(single):] >= len(single)).all(), 'a neighbour was taken from the other part'

@@ -100,3 +100,15 @@ def test_repeated_boxes_are_counted_once(data_dir, tmp_path):
     _evaluate(metric, samples + samples[:3], COCO_META)
     written = json.loads((tmp_path / 'd.keypoints.json').read_text())
     assert len(written) == 2 * len(persons)
+
+
+def test_official_crowdpose_protocol_keeps_every_pose(data_dir, tmp_path):
+    from mmpose_ext.evaluation.metrics import MultiInstanceCrowdPoseMetric
+    ann = data_dir / 'crowdpose' / 'test_crowdpose.json'
+    persons = _persons(ann)
+    samples = [_sample(p, [p, _nearest_other(p, persons)], 14) for p in persons]
+    metric = MultiInstanceCrowdPoseMetric(ann_file=str(ann), outfile_prefix=str(tmp_path / 'o'))
+    results = _evaluate(metric, samples, CROWDPOSE_META)
+    ap = next(v for k, v in results.items() if k.endswith('/AP'))
+    assert ap == pytest.approx(1.0)
+    assert len(json.loads((tmp_path / 'o.keypoints.json').read_text())) == 2 * len(persons)

@@ -1,4 +1,4 @@
-from .multi_instance_coco_metric import MultiInstanceCocoMetric  # noqa: F401
+from .multi_instance_coco_metric import MultiInstanceCocoMetric, MultiInstanceCrowdPoseMetric  # noqa: F401
 # Datasets and metrics (issue 6)
 from .crowdpose_metric import CrowdPoseMetric  # noqa: F401
 from .lsp_pck_metric import LspPCKMetric  # noqa: F401
