@@ -17,9 +17,9 @@ PYTEST_ARGS ?= -q
 
 help:
 	@echo "make install  - create/refresh the environment (torch, mmcv with ops, mmpose, mmpose_ext)"
-	@echo "make demo     - synthetic crowd data -> train a small top-down model on the CPU -> AP table + picture"
+	@echo "make demo     - synthetic crowd data -> train a small MIPNet on the CPU -> AP table + picture"
 	@echo "make test     - the test suite (CPU)"
-	@echo "make bench    - parameters, GFLOPs and throughput of the demo config"
+	@echo "make bench    - params, GFLOPs, throughput: demo HRNet vs MIPNet (shared prefix / reference way)"
 
 install:
 	@bash tools/install/install.sh
@@ -31,7 +31,11 @@ test: install
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: install
-	$(PYTHON) tools/analysis/benchmark.py configs/td-hm_hrnet-lite_synthcrowd-128x96.py
+	mkdir -p work_dirs
+	$(PYTHON) tools/analysis/benchmark.py configs/td-hm_hrnet-lite_synthcrowd-128x96.py \
+		configs/td-hm_mipnet-lite_synthcrowd-128x96.py \
+		configs/td-hm_mipnet-lite_synthcrowd-128x96.py::model.backbone.shared_prefix=False \
+		--out work_dirs/bench.json
 
 clean:
 	rm -rf work_dirs .pytest_cache
