@@ -76,8 +76,8 @@ def draw_predictions(config, checkpoint, data_root, out_file, num_images):
 
     Boxes are the ground-truth boxes merged as a detector would in a crowd (one box where persons overlap), so a
     one-pose-per-box model cannot see the hidden persons; each lambda's pose is drawn in its own colour. A lambda-1
-    pose that repeats its box's lambda-0 person (what MIPNet returns when the box holds one person) is left out,
-    as the evaluation's OKS-NMS does.
+    pose that repeats its box's lambda-0 person (what MIPNet returns when the box holds one person), as the
+    evaluation's OKS-NMS would, or that has fewer than 4 joints drawn (confidence 0.3) is left out.
     """
     import cv2
     import numpy as np
@@ -102,8 +102,9 @@ def draw_predictions(config, checkpoint, data_root, out_file, num_images):
             lambdas = pred.instance_ids if 'instance_ids' in pred else np.zeros(len(pred), dtype=int)
             size = np.hypot(box[2] - box[0], box[3] - box[1])
             for kpts, scores, lam in zip(pred.keypoints, pred.keypoint_scores, lambdas):
-                if lam > 0 and np.linalg.norm(kpts - pred.keypoints[0], axis=-1).mean() < 0.05 * size:
-                    continue
+                if lam > 0 and (np.linalg.norm(kpts - pred.keypoints[0], axis=-1).mean() < 0.05 * size
+                                or (scores >= 0.3).sum() < 4):
+                    continue  # the box's own person again, or too unsure to show
                 extra += int(lam > 0)
                 canvas = draw_poses(canvas, kpts[None], scores[None], skeleton,
                                     colors=[LAMBDA_COLOURS[int(lam) % len(LAMBDA_COLOURS)]],
