@@ -5,6 +5,7 @@ from mmengine.config import read_base
 with read_base():
     from ._base_.lsp_topdown_256x256 import *  # noqa: F401,F403
     from ._base_.default_runtime import *  # noqa: F401,F403
+    from ._base_.hrnet_extra import hrnet_w32_extra
 
 from mmengine.optim import LinearLR, MultiStepLR
 from mmpose.models import HeatmapHead, HRNet, KeypointMSELoss, PoseDataPreprocessor, TopdownPoseEstimator
@@ -27,13 +28,7 @@ model = dict(
     backbone=dict(
         type=HRNet,
         in_channels=3,
-        extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(4, ), num_channels=(64, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(4, 4), num_channels=(32, 64)),
-            stage3=dict(num_modules=4, num_branches=3, block='BASIC', num_blocks=(4, 4, 4),
-                        num_channels=(32, 64, 128)),
-            stage4=dict(num_modules=3, num_branches=4, block='BASIC', num_blocks=(4, 4, 4, 4),
-                        num_channels=(32, 64, 128, 256))),
+        extra=hrnet_w32_extra,
         init_cfg=dict(type='Pretrained',
                       checkpoint='https://download.openmmlab.com/mmpose/pretrain_models/hrnet_w32-36af842e.pth')),
     head=dict(type=HeatmapHead, in_channels=32, out_channels=14, deconv_out_channels=None,
