@@ -1,4 +1,5 @@
 from .mipnet_hrnet import MIPNetHRNet
 from .multi_instance_modulation import MultiInstanceModulation
+from .stacked_hourglass import StackedHourglass
 
-__all__ = ['MIPNetHRNet', 'MultiInstanceModulation']
+__all__ = ['MIPNetHRNet', 'MultiInstanceModulation', 'StackedHourglass']

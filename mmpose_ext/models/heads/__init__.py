@@ -1,3 +1,4 @@
 from .multi_instance_heatmap_head import MultiInstanceHeatmapHead
+from .multi_stack_heatmap_head import MultiStackHeatmapHead
 
-__all__ = ['MultiInstanceHeatmapHead']
+__all__ = ['MultiInstanceHeatmapHead', 'MultiStackHeatmapHead']
