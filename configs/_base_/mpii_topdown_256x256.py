@@ -1,12 +1,17 @@
 # MPII top-down data at 256x256 (mmpose's td-hm MPII recipe) on the json + mpii_gt_val.mat files of HRNet/mmpose
 # (see docs/data_preparation.md). PCKh in the official layout and in mmpose's; keys mpii/Mean, mpii/PCK, ...
+from mmengine.config import read_base
 from mmengine.dataset import DefaultSampler
 from mmpose.codecs import MSRAHeatmap
 from mmpose.datasets import (GenerateTarget, GetBBoxCenterScale, LoadImage, PackPoseInputs, RandomBBoxTransform,
                              RandomFlip, TopdownAffine)
 
 from mmpose_ext.datasets import MpiiOfficialDataset
+from mmpose_ext.engine import ModelComplexityHook
 from mmpose_ext.evaluation.metrics import MpiiPCKhMetric
+
+with read_base():
+    from .default_runtime import custom_hooks
 
 data_root = 'data/mpii/'
 codec = dict(type=MSRAHeatmap, input_size=(256, 256), heatmap_size=(64, 64), sigma=2)
@@ -47,3 +52,7 @@ test_dataloader = val_dataloader
 
 val_evaluator = dict(type=MpiiPCKhMetric, split_by_person_count=True)
 test_evaluator = val_evaluator
+
+# the result table with Params (M) and GFLOPs next to the PCKh columns, as the hourglass / FPD papers report it;
+# a config must import this file after default_runtime.py, whose custom_hooks would replace this list
+custom_hooks = [*custom_hooks, dict(type=ModelComplexityHook)]

@@ -1,3 +1,3 @@
-from .hooks import ChannelsLastHook
+from .hooks import ChannelsLastHook, ModelComplexityHook
 
-__all__ = ['ChannelsLastHook']
+__all__ = ['ChannelsLastHook', 'ModelComplexityHook']

@@ -1,3 +1,4 @@
 from .channels_last_hook import ChannelsLastHook
+from .model_complexity_hook import ModelComplexityHook
 
-__all__ = ['ChannelsLastHook']
+__all__ = ['ChannelsLastHook', 'ModelComplexityHook']
