@@ -12,3 +12,8 @@ from .mpii_official_dataset import MpiiOfficialDataset  # noqa: E402
 from .ochuman_official_dataset import OCHumanOfficialDataset  # noqa: E402
 
 __all__ += ['CrowdPoseOfficialDataset', 'LspDataset', 'MpiiOfficialDataset', 'OCHumanOfficialDataset']
+
+# PoseFix (issue 4): test-time input poses from any estimator's keypoint results.
+from .posefix_results_dataset import PoseFixResultsDataset  # noqa: E402
+
+__all__ += ['PoseFixResultsDataset']

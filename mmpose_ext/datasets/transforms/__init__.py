@@ -2,3 +2,7 @@ from .multi_instance_target import GenerateMultiInstanceTarget
 from .primary_half_body import PrimaryRandomHalfBody
 
 __all__ = ['GenerateMultiInstanceTarget', 'PrimaryRandomHalfBody']
+
+from .set_input_pose import SetInputPose  # noqa: E402  (PoseFix test-time input pose)
+
+__all__ += ['SetInputPose']
