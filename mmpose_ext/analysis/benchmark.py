@@ -58,7 +58,14 @@ def model_input_size(cfg: Config) -> tuple:
 
 def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[str, Any]:
     """A batch in the format the config's data preprocessor takes, with random images and targets."""
+    from mmpose.registry import MODELS
     from mmpose.testing import get_packed_inputs
+
+    from mmpose_ext.models import PoseFix
+    model_type = cfg.model.get('type')
+    model_class = MODELS.get(model_type) if isinstance(model_type, str) else model_type
+    # PoseFix regresses coordinates (RegressionLabel targets) and reads an input pose from the metainfo
+    posefix = isinstance(model_class, type) and issubclass(model_class, PoseFix)
     head = cfg.model.get('head', {})
     decoder = head.get('decoder', {}) or {}
     w, h = input_size
@@ -69,7 +76,11 @@ def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[
     heatmap_size = (round(w * ratio_w), round(h * ratio_h))
     packed = get_packed_inputs(
         batch_size=batch_size, num_keypoints=head.get('out_channels', 17), img_shape=(h, w), input_size=(w, h),
-        heatmap_size=heatmap_size, with_heatmap=True, with_reg_label=False, with_simcc_label=False)
+        heatmap_size=heatmap_size, with_heatmap=True, with_reg_label=posefix, with_simcc_label=False)
+    if posefix:  # the ground truth (in input pixels, as img_shape == input_size) serves as the input pose
+        for sample in packed['data_samples']:
+            sample.set_metainfo(dict(input_keypoints=sample.gt_instances.keypoints[:1].astype('float32'),
+                                     input_keypoints_visible=sample.gt_instances.keypoints_visible[:1]))
     num_instances = head.get('num_instances', 1)
     if num_instances > 1:  # multi-instance heads (MIPNet) take N stacked targets per crop
         for sample in packed['data_samples']:

@@ -1,8 +1,9 @@
 """Models of the plugin; importing this package registers them into ``mmpose.registry.MODELS``."""
 from . import losses  # noqa: F401
-from .backbones import MIPNetHRNet, MultiInstanceModulation, StackedHourglass
-from .estimators import MIPNetEstimator
-from .heads import MultiInstanceHeatmapHead, MultiStackHeatmapHead
+from .losses import PoseFixLoss
+from .backbones import MIPNetHRNet, MultiInstanceModulation, PoseFixResNet, StackedHourglass
+from .estimators import MIPNetEstimator, PoseFix
+from .heads import MultiInstanceHeatmapHead, MultiStackHeatmapHead, PoseFixHead
 
 __all__ = ['MIPNetEstimator', 'MIPNetHRNet', 'MultiInstanceHeatmapHead', 'MultiInstanceModulation',
-           'MultiStackHeatmapHead', 'StackedHourglass']
+           'MultiStackHeatmapHead', 'PoseFix', 'PoseFixHead', 'PoseFixLoss', 'PoseFixResNet', 'StackedHourglass']

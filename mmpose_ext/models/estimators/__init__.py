@@ -1,3 +1,4 @@
 from .mipnet_estimator import MIPNetEstimator
+from .posefix import PoseFix
 
-__all__ = ['MIPNetEstimator']
+__all__ = ['MIPNetEstimator', 'PoseFix']

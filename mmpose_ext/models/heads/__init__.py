@@ -1,4 +1,5 @@
 from .multi_instance_heatmap_head import MultiInstanceHeatmapHead
 from .multi_stack_heatmap_head import MultiStackHeatmapHead
+from .posefix_head import PoseFixHead
 
-__all__ = ['MultiInstanceHeatmapHead', 'MultiStackHeatmapHead']
+__all__ = ['MultiInstanceHeatmapHead', 'MultiStackHeatmapHead', 'PoseFixHead']

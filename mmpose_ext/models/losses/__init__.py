@@ -1,0 +1,3 @@
+from .posefix_loss import PoseFixLoss
+
+__all__ = ['PoseFixLoss']
