@@ -109,9 +109,11 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
         self._report(passed_through, len(entries))
         if not data_list:
             counts = Counter(p['reason'] for p in passed_through)
+            hint = '' if set(counts) <= {'other category', 'score <= 0'} else (
+                f' Is it a results file of {self.ann_file} with {num_keypoints} keypoints '
+                f'({self._metainfo["dataset_name"]} layout)?')
             raise AnnotationError(f'keypoint results file {self.results_source}: none of its {len(entries)} entries '
-                                  f'can be refined ({dict(counts)}). Is it a results file of {self.ann_file} with '
-                                  f'{num_keypoints} keypoints ({self._metainfo["dataset_name"]} layout)?')
+                                  f'can be refined ({dict(counts)}).{hint}')
         self._metainfo[POSEFIX_INPUT_KEY] = dict(source=self.results_source, num_entries=len(entries),
                                                  num_refined=len(data_list), passed_through=passed_through)
         self._results = None  # the entries now live in data_list and metainfo; do not keep a second copy

@@ -130,7 +130,8 @@ class PoseFixCocoMetric(CocoMetric):
             print_log(f'{type(self).__name__}: the dataset had {expected} poses to refine but {self._num_predictions} '
                       f'predictions arrived (a subset of the dataset was tested?)', 'current',
                       logging.WARNING)
-        print_log(format_summary(self.summary), 'current')
+        if self.pose_source == 'refined':  # the "before" metric of the same run would say the same again
+            print_log(format_summary(self.summary), 'current')
 
 
 def format_summary(summary: Dict[str, Any]) -> str:
@@ -157,8 +158,8 @@ def format_ap_table(columns: Dict[str, Dict[str, float]]) -> str:
     body = []
     for key in rows:
         values = [tables[name][key] for name in names]
-        body.append([key, *(f'{v:.4f}' for v in values)] + ([f'{values[-1] - values[-2]:+.4f}'] if len(names) >= 2
-                                                              else []))
+        change = [f'{values[-1] - values[-2]:+.4f}'] if len(names) >= 2 else []
+        body.append([key, *(f'{v:.4f}' for v in values), *change])
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
     fmt = '  '.join(f'{{:<{w}}}' if i == 0 else f'{{:>{w}}}' for i, w in enumerate(widths))
     return '\n'.join([fmt.format(*header), *(fmt.format(*row) for row in body)])

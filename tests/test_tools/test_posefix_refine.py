@@ -1,0 +1,130 @@
+"""tools/posefix_refine.py end to end with a tiny untrained PoseFix (ResNet-18, 64x96 input): on the COCO sample
+as a user runs it (subprocess), and in-process on the 14-joint CrowdPose sample."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmpose.registry import MODELS
+
+from mmpose_ext.datasets.common import mmpose_metainfo
+from mmpose_ext.tools.posefix_refine import main as refine_main
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / 'tests' / 'data'
+INPUT_SIZE = (64, 96)  # (w, h): a multiple of ResNet's stride 32, so the head's maps cover the input exactly
+META_KEYS = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
+             'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
+             'input_keypoints', 'input_keypoints_visible')
+
+
+def results_from_gt(gt_file: Path, shift: float = 4.0) -> list:
+    """A "weak estimator": each labelled person's joints shifted by a few pixels, unlabelled ones at their mean."""
+    out = []
+    for ann in json.loads(gt_file.read_text())['annotations']:
+        kpts = np.array(ann['keypoints'], dtype=float).reshape(-1, 3)
+        labelled = kpts[:, 2] > 0
+        if not labelled.any():
+            continue
+        kpts[~labelled, :2] = kpts[labelled, :2].mean(axis=0)
+        kpts[:, :2] += shift
+        kpts[:, 2] = 0.7
+        out.append(dict(image_id=ann['image_id'], category_id=1, keypoints=kpts.ravel().tolist(),
+                        score=round(0.9 - 0.01 * len(out), 3)))
+    return out
+
+
+def tiny_posefix(tmp_path: Path, gt_file: Path, num_keypoints: int = 17, metainfo: str = 'coco.py',
+                 **evaluator) -> tuple:
+    """A PoseFix config on the sample and an untrained checkpoint: ``(config path, checkpoint path)``."""
+    cfg = Config.fromfile(str(ROOT / 'configs' / '_base_' / 'default_runtime.py'))
+    codec = dict(type='RegressionLabel', input_size=INPUT_SIZE)
+    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+                dict(type='TopdownAffine', input_size=INPUT_SIZE), dict(type='SetInputPose'),
+                dict(type='PackPoseInputs', meta_keys=META_KEYS)]
+    cfg.merge_from_dict(dict(
+        model=dict(type='PoseFix', input_pose_sigma=2.0,
+                   data_preprocessor=dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                                          std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+                   backbone=dict(type='PoseFixResNet', depth=18, num_pose_channels=num_keypoints),
+                   head=dict(type='PoseFixHead', in_channels=512, out_channels=num_keypoints,
+                             deconv_out_channels=(32, 32, 32), deconv_kernel_sizes=(4, 4, 4), decoder=codec),
+                   test_cfg=dict(flip_test=True)),
+        test_dataloader=dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+                             dataset=dict(type='PoseFixResultsDataset', ann_file=str(gt_file),
+                                          results_file='set-by-the-tool.json', metainfo=mmpose_metainfo(metainfo),
+                                          data_prefix=dict(img=str(gt_file.parent) + '/'), pipeline=pipeline)),
+        test_evaluator=dict(type='PoseFixCocoMetric', ann_file=str(gt_file), **evaluator)))
+    config = tmp_path / 'posefix_tiny.py'
+    cfg.dump(str(config))
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    checkpoint = tmp_path / 'posefix_tiny.pth'
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta=dict()), checkpoint)
+    return config, checkpoint
+
+
+def test_refine_tool_on_coco_sample(tmp_path: Path, run_tool):
+    gt = DATA / 'coco' / 'test_coco.json'
+    inputs = results_from_gt(gt)
+    inputs.append(dict(inputs[0], keypoints=inputs[0]['keypoints'][:-3]))  # wrong joint count
+    inputs.append(dict(inputs[1], score=0.0))
+    inputs.append(dict(inputs[2], image_id=4242))
+    (tmp_path / 'input.json').write_text(json.dumps(inputs))
+    config, checkpoint = tiny_posefix(tmp_path, gt)
+    out = tmp_path / 'refined.json'
+    proc = run_tool(['python', 'tools/posefix_refine.py', str(config), str(checkpoint), '--input',
+                     str(tmp_path / 'input.json'), '--out', str(out), '--device', 'cpu', '--batch-size', '5',
+                     '--work-dir', str(tmp_path / 'work')], env={'OMP_NUM_THREADS': '1'})
+    text = proc.stdout
+    refined = json.loads(out.read_text())
+    suppressed = int(re.search(r'refined poses: 12 \(\d+ kept, (\d+) suppressed by OKS-NMS\)', text).group(1))
+    assert len(refined) == len(inputs) - suppressed and suppressed == 0
+    assert refined[-3:] == inputs[-3:]  # passed through unchanged, in place
+    for entry, source in zip(refined[:-3], inputs[:-3]):
+        assert set(entry) == {'image_id', 'category_id', 'keypoints', 'score'}
+        assert (entry['image_id'], entry['score']) == (source['image_id'], source['score'])
+        assert len(entry['keypoints']) == 51 and entry['keypoints'][2::3] == [source['score']] * 17
+        assert entry['keypoints'] != source['keypoints']
+    for line in ('passed through unchanged: 3', 'wrong number of keypoints: 1', 'score <= 0: 1',
+                 'unknown image id: 1', f'written to {out}'):
+        assert line in text, text[-3000:]
+    assert re.search(r'throughput: 12 poses in [\d.]+ s = [\d.]+ poses/s on cpu \(batch size 5', text)
+    table = text[text.index('metric   input'):].splitlines()
+    assert table[0].split() == ['metric', 'input', 'refined', 'change']
+    assert [row.split()[0] for row in table[1:4]] == ['AP', 'AP', 'AP']  # AP, AP .5, AP .75
+    input_ap = float(table[1].split()[1])
+    assert 0.2 < input_ap < 1.0  # a few pixels off: the input scores between nothing and ground truth
+
+
+def test_refine_tool_on_crowdpose_layout(tmp_path: Path):
+    gt = DATA / 'crowdpose' / 'test_crowdpose.json'
+    inputs = results_from_gt(gt)
+    (tmp_path / 'input.json').write_text(json.dumps(inputs))
+    config, checkpoint = tiny_posefix(tmp_path, gt, num_keypoints=14, metainfo='crowdpose.py',
+                                      iou_type='keypoints_crowd', use_area=False)
+    out = tmp_path / 'refined.json'
+    metrics = refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'input.json'), '--out', str(out),
+                           '--work-dir', str(tmp_path / 'work')])
+    refined = json.loads(out.read_text())
+    assert len(refined) == len(inputs) == 4
+    assert all(len(entry['keypoints']) == 42 for entry in refined)
+    assert {'input/AP', 'refined/AP', 'input/AP(E)', 'refined/AP(H)'} <= set(metrics)
+    assert metrics['input/AP'] > 0.2
+
+
+def test_refine_tool_refuses_a_config_without_posefix_metric(tmp_path: Path):
+    gt = DATA / 'coco' / 'test_coco.json'
+    (tmp_path / 'input.json').write_text(json.dumps(results_from_gt(gt)))
+    config, checkpoint = tiny_posefix(tmp_path, gt)
+    with pytest.raises(ValueError, match='test_evaluator must be one PoseFixCocoMetric'):
+        refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'input.json'), '--out', 'x.json',
+                     '--cfg-options', 'test_evaluator.type=CocoMetric'])
+    with pytest.raises(FileNotFoundError, match='--input results file not found'):
+        refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'none.json'), '--out', 'x.json'])
