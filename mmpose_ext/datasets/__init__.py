@@ -17,3 +17,8 @@ __all__ += ['CrowdPoseOfficialDataset', 'LspDataset', 'MpiiOfficialDataset', 'OC
 from .posefix_results_dataset import PoseFixResultsDataset  # noqa: E402
 
 __all__ += ['PoseFixResultsDataset']
+
+# PoseFix (issue 4): training samples with the estimate and the near persons for the error synthesis.
+from .posefix_coco_dataset import PoseFixCocoDataset  # noqa: E402
+
+__all__ += ['PoseFixCocoDataset']

@@ -6,3 +6,7 @@ __all__ = ['GenerateMultiInstanceTarget', 'PrimaryRandomHalfBody']
 from .set_input_pose import SetInputPose  # noqa: E402  (PoseFix test-time input pose)
 
 __all__ += ['SetInputPose']
+
+from .synthesize_pose_errors import SynthesizePoseErrors  # noqa: E402  (PoseFix training-time input pose)
+
+__all__ += ['SynthesizePoseErrors']
