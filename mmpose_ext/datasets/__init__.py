@@ -22,3 +22,8 @@ __all__ += ['PoseFixResultsDataset']
 from .posefix_coco_dataset import PoseFixCocoDataset  # noqa: E402
 
 __all__ += ['PoseFixCocoDataset']
+
+# Fast Pose Distillation (issue 5): unlabeled images, supervised by the teacher only.
+from .unlabeled_image_dataset import UnlabeledImageDataset  # noqa: E402
+
+__all__ += ['UnlabeledImageDataset']

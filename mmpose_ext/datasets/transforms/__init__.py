@@ -10,3 +10,7 @@ __all__ += ['SetInputPose']
 from .synthesize_pose_errors import SynthesizePoseErrors  # noqa: E402  (PoseFix training-time input pose)
 
 __all__ += ['SynthesizePoseErrors']
+
+from .random_channel_scale import RandomChannelScale  # noqa: E402  (FPD unlabeled images colour jitter)
+
+__all__ += ['RandomChannelScale']

@@ -1,0 +1,3 @@
+from .fpd_distiller import FPDDistiller
+
+__all__ = ['FPDDistiller']
