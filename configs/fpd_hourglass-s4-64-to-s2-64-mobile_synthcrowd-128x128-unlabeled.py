@@ -1,4 +1,4 @@
-# fpd_hourglass-s4-128-to-s2-64-mobile_synthcrowd-128x128.py plus unlabeled person crops of a second synthetic set
+# fpd_hourglass-s4-64-to-s2-64-mobile_synthcrowd-128x128.py plus unlabeled person crops of a second synthetic set
 # (another seed, keypoints discarded), shuffled into the labelled set; only the teacher supervises them (weight 1).
 # An epoch covers both sets. Generate the crops first:
 #   python tools/dataset_converters/generate_unlabeled_crops.py data/synthetic_crowd_unlabeled --num-images 500
