@@ -116,9 +116,11 @@ class PoseFixCocoDataset(CocoStyleChecksMixin, CocoDataset):
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)
-        info['keypoint_sigmas'] = np.asarray(self.metainfo['sigmas'], dtype=np.float64)
-        id2name = self.metainfo['keypoint_id2name']
-        info['keypoint_names'] = tuple(id2name[k] for k in range(self.metainfo['num_keypoints']))
+        if not hasattr(self, '_layout'):  # ``self.metainfo`` deep-copies all of it: read it once
+            id2name = self._metainfo['keypoint_id2name']
+            self._layout = (np.asarray(self._metainfo['sigmas'], dtype=np.float64),
+                            tuple(id2name[k] for k in range(self._metainfo['num_keypoints'])))
+        info['keypoint_sigmas'], info['keypoint_names'] = self._layout
         return info
 
     def _load_estimates(self) -> Dict[Any, List[tuple]]:
