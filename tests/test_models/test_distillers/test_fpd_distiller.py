@@ -4,6 +4,7 @@ the teacher's last stack; weights load in init_weights; and a real Runner trains
 mixed in one batch."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import List
 
@@ -27,6 +28,7 @@ from mmpose_ext.datasets import MpiiOfficialDataset, UnlabeledImageDataset
 from mmpose_ext.datasets.transforms import RandomChannelScale
 from mmpose_ext.models import FPDDistiller, MultiStackHeatmapHead, StackedHourglass
 from mmpose_ext.models.losses import FastPoseDistillationLoss
+from mmpose_ext.utils import UntrustedCheckpointError
 
 ROOT = Path(__file__).resolve().parents[3]
 MPII = ROOT / 'tests' / 'data' / 'mpii'
@@ -176,6 +178,10 @@ def test_init_weights_fails_loudly_without_teacher_weights(tmp_path: Path):
     torch.save(dict(state_dict=other.teacher.state_dict()), tmp_path / 'teacher.pth')
     with pytest.raises(FileNotFoundError, match='student_init: checkpoint not found'):
         distiller(teacher_ckpt=str(tmp_path / 'teacher.pth'), student_init=str(tmp_path / 'x.pth')).init_weights()
+    # the plugin's weights-only loading: a pickled callable in the teacher file is refused, not run
+    torch.save(dict(state_dict=other.teacher.state_dict(), meta=dict(x=subprocess.Popen)), tmp_path / 'evil.pth')
+    with pytest.raises(UntrustedCheckpointError, match='evil.pth'):
+        distiller(teacher_ckpt=str(tmp_path / 'evil.pth')).init_weights()
 
 
 def test_bad_construction_is_refused(tmp_path: Path):
