@@ -3,8 +3,8 @@
 from mmengine.config import read_base
 
 with read_base():
-    from ._base_.mpii_topdown_256x256 import *  # noqa: F401,F403
     from ._base_.default_runtime import *  # noqa: F401,F403
+    from ._base_.mpii_topdown_256x256 import *  # noqa: F401,F403
     from ._base_.hrnet_extra import hrnet_w32_extra
 
 from mmengine.optim import LinearLR, MultiStepLR

@@ -47,9 +47,18 @@ class BenchmarkResult:
         return asdict(self)
 
 
+def predicting_model_cfg(cfg: Config) -> dict:
+    """The config of the network that predicts: a distiller's student (``FPDDistiller``), otherwise the model."""
+    model = cfg.model
+    if 'head' not in model and ('student' in model or 'student_cfg' in model):
+        from mmpose_ext.models import FPDDistiller
+        return FPDDistiller.student_model_cfg(model)
+    return model
+
+
 def model_input_size(cfg: Config) -> tuple:
     """The model's input (width, height), read from the head's codec or the data preprocessor."""
-    decoder = cfg.model.get('head', {}).get('decoder', None)
+    decoder = predicting_model_cfg(cfg).get('head', {}).get('decoder', None)
     if decoder is not None and 'input_size' in decoder:
         return tuple(decoder['input_size'])
     raise KeyError(f'cannot tell the input size of {cfg.filename}: no model.head.decoder.input_size; '
@@ -66,7 +75,7 @@ def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[
     model_class = MODELS.get(model_type) if isinstance(model_type, str) else model_type
     # PoseFix regresses coordinates (RegressionLabel targets) and reads an input pose from the metainfo
     posefix = isinstance(model_class, type) and issubclass(model_class, PoseFix)
-    head = cfg.model.get('head', {})
+    head = predicting_model_cfg(cfg).get('head', {})
     decoder = head.get('decoder', {}) or {}
     w, h = input_size
     # the codec's input-to-heatmap ratio (1/4 for HRNet), applied to the requested input size

@@ -86,6 +86,13 @@ def test_mpii_base_config_adds_the_hook():
     assert [h['type'] for h in cfg.custom_hooks][-1] is ModelComplexityHook
 
 
+@pytest.mark.parametrize('config', sorted((ROOT / 'configs').glob('*mpii*.py')), ids=lambda p: p.name)
+def test_every_mpii_config_keeps_the_hook(config: Path):
+    # a config that imports default_runtime after the MPII base silently replaces custom_hooks (this happened)
+    cfg = Config.fromfile(str(config))
+    assert ModelComplexityHook in [h['type'] for h in cfg.custom_hooks], f'{config.name}: {cfg.custom_hooks}'
+
+
 def test_table_has_pckh_columns_params_and_gflops(tested_runner):
     runner, metrics = tested_runner
     model = runner.model
