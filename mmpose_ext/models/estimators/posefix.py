@@ -104,6 +104,9 @@ class PoseFix(TopdownPoseEstimator):
                 raise ValueError(f'PoseFix: {meta.get("img_path", "?")} (id {meta.get("id", "?")}) has an input '
                                  f'pose of {len(points)} joints / {len(flags)} flags, the model takes '
                                  f'{self.num_keypoints}')
+            if not np.isfinite(points[flags > 0]).all():
+                raise ValueError(f'PoseFix: {meta.get("img_path", "?")} (id {meta.get("id", "?")}) has non-finite '
+                                 f'input_keypoints for joints marked valid: {points.tolist()}')
             keypoints.append(points)
             visible.append(flags)
         keypoints = torch.from_numpy(np.stack(keypoints)).to(device=inputs.device, dtype=inputs.dtype)

@@ -126,6 +126,16 @@ def test_missing_input_pose_is_reported_with_the_image():
         model(torch.zeros(1, 3, H, W), [sample], mode='loss')
 
 
+def test_non_finite_valid_input_joint_is_reported_with_the_image():
+    pose, visible = _random_pose(8)
+    visible[4] = 1
+    pose[4] = np.nan
+    sample = _sample(pose, visible)
+    sample.set_metainfo(dict(img_path='nan.jpg'))
+    with pytest.raises(ValueError, match='nan.jpg.*non-finite'):
+        _model().render_input_pose(torch.zeros(1, 3, H, W), [sample])
+
+
 def test_head_and_backbone_joint_counts_must_agree():
     with pytest.raises(ValueError, match='num_pose_channels'):
         MODELS.build(dict(type=PoseFix, input_pose_sigma=2.0,
