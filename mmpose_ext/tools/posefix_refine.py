@@ -85,6 +85,8 @@ def refine_config(args: argparse.Namespace) -> Config:
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'val_dataloader', 'val_cfg',
                 'val_evaluator'):
         cfg[key] = None
+    # the plain test loop (a cascade config's PoseFixCascadeTestLoop would run its own estimator first)
+    cfg.test_cfg = {k: v for k, v in (cfg.get('test_cfg') or {}).items() if k == 'fp16'}
     loader = cfg.test_dataloader
     dataset = loader.dataset
     dataset.pop('results', None)

@@ -110,8 +110,11 @@ def test_refine_tool_on_crowdpose_layout(tmp_path: Path):
     config, checkpoint = tiny_posefix(tmp_path, gt, num_keypoints=14, metainfo='crowdpose.py',
                                       iou_type='keypoints_crowd', use_area=False)
     out = tmp_path / 'refined.json'
+    # a cascade config refines a file too: the tool runs the plain test loop, not the config's estimator stage
+    cascade = ['test_cfg.type=PoseFixCascadeTestLoop', 'test_cfg.estimator_config=none.py',
+               'test_cfg.estimator_checkpoint=none.pth']
     metrics = refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'input.json'), '--out', str(out),
-                           '--work-dir', str(tmp_path / 'work')])
+                           '--work-dir', str(tmp_path / 'work'), '--cfg-options', *cascade])
     refined = json.loads(out.read_text())
     assert len(refined) == len(inputs) == 4
     assert all(len(entry['keypoints']) == 42 for entry in refined)
