@@ -44,7 +44,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type=DefaultSampler, shuffle=True),
     dataset=dict(type=PoseFixCocoDataset, data_root=data_root, ann_file='annotations/person_keypoints_train2017.json',
-                 data_prefix=dict(img='train2017/'), estimated_results_file='posefix/test_on_trainset_result.json',
+                 data_prefix=dict(img='train2017/'), estimated_results_file='posefix/test_on_trainset.keypoints.json',
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,

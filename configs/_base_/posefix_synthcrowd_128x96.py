@@ -1,7 +1,9 @@
 # PoseFix data on the synthetic crowd set (17 COCO keypoints) at 128x96, for the learning check. Make the input
-# files first (README, PoseFix): the train-set "estimate" and a weak val input, both from the ground truth with
-# synthesised errors:
-#   python tools/dataset_converters/make_posefix_inputs.py data/synthetic_crowd
+# files first: the train-set "estimate" and a weak val input, both the ground truth with synthesised errors:
+#   python tools/dataset_converters/make_posefix_inputs.py data/synthetic_crowd/annotations/coco_train.json \
+#       data/synthetic_crowd/posefix/coco_train_estimated.json --seed 0
+#   python tools/dataset_converters/make_posefix_inputs.py data/synthetic_crowd/annotations/coco_val.json \
+#       data/synthetic_crowd/posefix/coco_val_weak_input.json --seed 1
 from mmengine.config import read_base
 
 with read_base():
