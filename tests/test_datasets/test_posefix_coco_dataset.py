@@ -172,8 +172,8 @@ def test_crowdpose_layout(data_dir, tmp_path):
 
 
 @pytest.mark.parametrize('base', ['posefix_coco_256x192.py', 'posefix_coco_384x288.py', 'posefix_synthcrowd_128x96.py'])
-def test_config_base_trains_on_the_coco_sample(data_dir, tmp_path, base):
-    """The bases' train loaders through the real Runner, pointed at the COCO sample: input pose in crop pixels,
+def test_config_base_loaders_on_the_coco_sample(data_dir, tmp_path, base):
+    """The bases' loaders through the real Runner, pointed at the COCO sample: input pose in crop pixels,
     regression targets, every flip / scale / rotation moved the instances together."""
     cfg = Config.fromfile(str(ROOT / 'configs' / '_base_' / base))
     estimated = write(tmp_path, ground_truth_with_errors(str(data_dir / 'coco' / 'test_coco.json')))
@@ -195,3 +195,14 @@ def test_config_base_trains_on_the_coco_sample(data_dir, tmp_path, base):
             # the synthesised input pose lies around the ground truth of the crop: most joints within the crop
             inside = ((inputs[0] >= 0) & (inputs[0] < [width, height])).all(-1)
             assert inside[labels.keypoint_weights[0] > 0].mean() > 0.5
+
+    # validation refines a results file: every pose of it is a sample whose input pose is the pose itself
+    loader = cfg.val_dataloader
+    loader.update(batch_size=8, num_workers=0, persistent_workers=False)
+    loader.dataset.update(data_root=str(data_dir / 'coco'), ann_file='test_coco.json', data_prefix=dict(img=''),
+                          results_file=estimated)
+    samples = [s for b in Runner.build_dataloader(loader, seed=0) for s in b['data_samples']]
+    assert len(samples) == 12
+    for sample in samples:
+        assert sample.metainfo['input_keypoints'].shape == (1, 17, 2)
+        assert (sample.metainfo['input_keypoints_visible'] == 1).all()
