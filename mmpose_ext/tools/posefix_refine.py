@@ -105,8 +105,9 @@ def refine_config(args: argparse.Namespace) -> Config:
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'annotation file not found: {ann_file} (give --ann-file)')
     args.has_gt = has_annotations(ann_file)
-    refined = dict(evaluator, ann_file=ann_file if args.has_gt else None, pose_source='refined', prefix='refined',
-                   out_file=osp.abspath(args.out))
+    # the type by its registered name: the Runner prints the config, which cannot show a class in a new entry
+    refined = dict(evaluator, type='PoseFixCocoMetric', ann_file=ann_file if args.has_gt else None,
+                   pose_source='refined', prefix='refined', out_file=osp.abspath(args.out))
     cfg.test_evaluator = [dict(refined, pose_source='input', prefix='input', out_file=None), refined] \
         if args.has_gt else [refined]
     return cfg

@@ -15,6 +15,7 @@ from mmpose.registry import MODELS
 
 from mmpose_ext.datasets.common import mmpose_metainfo
 from mmpose_ext.tools.posefix_refine import main as refine_main
+from mmpose_ext.tools.posefix_refine import parse_args, refine_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / 'tests' / 'data'
@@ -131,3 +132,23 @@ def test_refine_tool_refuses_a_config_without_posefix_metric(tmp_path: Path):
                      '--cfg-options', 'test_evaluator.type=CocoMetric'])
     with pytest.raises(FileNotFoundError, match='--input results file not found'):
         refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'none.json'), '--out', 'x.json'])
+
+
+def test_refine_config_from_a_shipped_config(tmp_path: Path):
+    """The shipped configs give classes, not names: the folded-in config must still print (the Runner logs it)."""
+    gt = DATA / 'coco' / 'test_coco.json'
+    (tmp_path / 'input.json').write_text('[]')
+    (tmp_path / 'posefix.pth').write_bytes(b'')
+    args = parse_args([str(ROOT / 'configs' / 'posefix_r50_coco-256x192.py'), str(tmp_path / 'posefix.pth'),
+                       '--input', str(tmp_path / 'input.json'), '--out', str(tmp_path / 'out.json'),
+                       '--ann-file', str(gt), '--img-prefix', str(gt.parent), '--batch-size', '3'])
+    cfg = refine_config(args)
+    before, after = cfg.test_evaluator
+    assert (before['pose_source'], after['pose_source']) == ('input', 'refined')
+    assert after['out_file'] == str(tmp_path / 'out.json') and before['out_file'] is None
+    assert before['ann_file'] == after['ann_file'] == str(gt)
+    dataset = cfg.test_dataloader.dataset
+    assert (dataset.results_file, dataset.ann_file, cfg.test_dataloader.batch_size) == (
+        str(tmp_path / 'input.json'), str(gt), 3)
+    assert cfg.train_dataloader is None and cfg.test_cfg == {}
+    assert 'PoseFixCocoMetric' in cfg.pretty_text
