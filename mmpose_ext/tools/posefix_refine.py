@@ -115,15 +115,15 @@ def refine_config(args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
-    import torch
     from mmengine.runner import Runner
 
     cfg = refine_config(args)
     runner = Runner.from_cfg(cfg)
     if args.device:
-        if args.device.startswith('cuda') and not torch.cuda.is_available():
-            raise SystemExit(f'--device {args.device}: no CUDA device is available here')
-        runner.model.to(args.device)
+        try:
+            runner.model.to(args.device)
+        except (RuntimeError, AssertionError) as e:  # torch's messages for a device that is not there
+            raise SystemExit(f'--device {args.device}: cannot run the model there ({e})') from None
     device = next(runner.model.parameters()).device
     timing = _ProgressAndTiming()
     runner.register_hook(timing, priority='VERY_LOW')

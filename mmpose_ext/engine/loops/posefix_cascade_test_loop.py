@@ -135,9 +135,7 @@ class PoseFixCascadeTestLoop(TestLoop):
                     print_log(f'PoseFix cascade, stage 1: [{idx + 1}/{num_batches}]', 'current')
         metrics = evaluator.evaluate(len(dataloader.dataset))
         self.estimator_metrics = metrics
-        del model
-        if device.type == 'cuda':
-            torch.cuda.empty_cache()
+        del model  # its memory goes back to torch's allocator for stage 2
         shared = [captured if is_main_process() else None]
         broadcast_object_list(shared)  # the metric computes on rank 0 only
         print_log(f'PoseFix cascade, stage 1: {len(shared[0])} results to refine', 'current')
