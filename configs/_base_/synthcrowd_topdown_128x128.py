@@ -10,7 +10,9 @@ from mmpose.codecs import MSRAHeatmap
 from mmpose.datasets import (GenerateTarget, GetBBoxCenterScale, LoadImage, PackPoseInputs, RandomBBoxTransform,
                              RandomFlip, TopdownAffine)
 
-codec = dict(type=MSRAHeatmap, input_size=(128, 128), heatmap_size=(32, 32), sigma=1)
+# sigma 2 (not the 128x96 base's 1): with sigma 1 the hourglasses stayed on the all-zero plateau for most of a
+# 10-epoch CPU budget (AP 0.000 for both the teacher and the student), as stacked hourglasses do early on
+codec = dict(type=MSRAHeatmap, input_size=(128, 128), heatmap_size=(32, 32), sigma=2)
 
 train_pipeline = [
     dict(type=LoadImage),
