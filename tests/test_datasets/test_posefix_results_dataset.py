@@ -13,6 +13,7 @@ from mmengine.logging import MMLogger
 from mmpose.datasets.transforms import GetBBoxCenterScale, LoadImage, PackPoseInputs, TopdownAffine
 
 from mmpose_ext.datasets import PoseFixResultsDataset
+from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
 from mmpose_ext.datasets.common import AnnotationError, mmpose_metainfo
 from mmpose_ext.datasets.posefix_results_dataset import POSEFIX_INPUT_KEY
 from mmpose_ext.datasets.transforms import SetInputPose
@@ -20,9 +21,6 @@ from mmpose_ext.datasets.transforms import SetInputPose
 DATA = Path(__file__).resolve().parents[1] / 'data'
 COCO_GT = DATA / 'coco' / 'test_coco.json'
 CROWDPOSE_GT = DATA / 'crowdpose' / 'test_crowdpose.json'
-META_KEYS = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
-             'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-             'input_keypoints', 'input_keypoints_visible')
 
 
 def results_from_gt(gt_file: Path) -> list:

@@ -13,12 +13,11 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpose.registry import MODELS
 
+from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
+
 ROOT = Path(__file__).resolve().parents[2]
 GT = ROOT / 'tests' / 'data' / 'coco' / 'test_coco.json'
 INPUT_SIZE = (64, 96)  # (w, h), a multiple of ResNet's stride 32
-META_KEYS = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
-             'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-             'input_keypoints', 'input_keypoints_visible')
 PREPROCESSOR = dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
                     bgr_to_rgb=True)
 

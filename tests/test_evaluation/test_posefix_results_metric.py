@@ -13,15 +13,13 @@ from mmengine.structures import InstanceData
 from mmpose.datasets.transforms import GetBBoxCenterScale, LoadImage, PackPoseInputs, TopdownAffine
 
 from mmpose_ext.datasets import PoseFixResultsDataset
+from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
 from mmpose_ext.datasets.transforms import SetInputPose
 from mmpose_ext.evaluation.metrics import PoseFixCocoMetric
 from mmpose_ext.evaluation.metrics.posefix_results_metric import format_ap_table
 
 DATA = Path(__file__).resolve().parents[1] / 'data'
 COCO_GT = DATA / 'coco' / 'test_coco.json'
-META_KEYS = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
-             'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-             'input_keypoints', 'input_keypoints_visible')
 
 
 def results_from_gt(gt_file: Path) -> list:

@@ -14,15 +14,13 @@ from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
 from mmpose_ext.datasets.common import mmpose_metainfo
+from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
 from mmpose_ext.tools.posefix_refine import main as refine_main
 from mmpose_ext.tools.posefix_refine import parse_args, refine_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / 'tests' / 'data'
 INPUT_SIZE = (64, 96)  # (w, h): a multiple of ResNet's stride 32, so the head's maps cover the input exactly
-META_KEYS = ('id', 'img_id', 'img_path', 'category_id', 'crowd_index', 'ori_shape', 'img_shape', 'input_size',
-             'input_center', 'input_scale', 'flip', 'flip_direction', 'flip_indices', 'raw_ann_info', 'dataset_name',
-             'input_keypoints', 'input_keypoints_visible')
 
 
 def results_from_gt(gt_file: Path, shift: float = 4.0) -> list:

@@ -3,9 +3,9 @@ from .primary_half_body import PrimaryRandomHalfBody
 
 __all__ = ['GenerateMultiInstanceTarget', 'PrimaryRandomHalfBody']
 
-from .set_input_pose import SetInputPose  # noqa: E402  (PoseFix test-time input pose)
+from .set_input_pose import POSEFIX_META_KEYS, SetInputPose  # noqa: E402  (PoseFix test-time input pose)
 
-__all__ += ['SetInputPose']
+__all__ += ['POSEFIX_META_KEYS', 'SetInputPose']
 
 from .synthesize_pose_errors import SynthesizePoseErrors  # noqa: E402  (PoseFix training-time input pose)
 

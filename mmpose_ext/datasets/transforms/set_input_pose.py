@@ -1,11 +1,18 @@
 """Test-time PoseFix input: the pose to refine, in the pixels of the model input."""
 from __future__ import annotations
 
+import inspect
 from typing import Dict
 
 import numpy as np
 from mmcv.transforms import BaseTransform
+from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.registry import TRANSFORMS
+
+# PackPoseInputs' meta keys for PoseFix: mmpose's defaults plus the input pose that SetInputPose and
+# SynthesizePoseErrors write (the estimator reads it from each sample's metainfo)
+POSEFIX_META_KEYS = tuple(inspect.signature(PackPoseInputs.__init__).parameters['meta_keys'].default) + (
+    'input_keypoints', 'input_keypoints_visible')
 
 _INSTANCE_KEYS = ('keypoints', 'keypoints_visible', 'transformed_keypoints', 'keypoints_visible_weights')
 

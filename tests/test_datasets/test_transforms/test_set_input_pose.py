@@ -41,3 +41,14 @@ def test_before_topdown_affine_is_refused():
                                         bbox=np.array([[0, 0, 10, 10]], np.float32)))
     with pytest.raises(KeyError, match=r'a\.jpg \(id 7\)\. Put it after TopdownAffine'):
         SetInputPose()(results)
+
+
+def test_posefix_data_bases_pack_the_shared_meta_keys():
+    # the configs spell the keys out; they must be mmpose's defaults plus the input pose, as the tests use
+    from pathlib import Path
+
+    from mmengine.config import Config
+
+    from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS
+    cfg = Config.fromfile(str(Path(__file__).resolve().parents[3] / 'configs' / '_base_' / 'posefix_coco_256x192.py'))
+    assert tuple(cfg.posefix_meta_keys) == POSEFIX_META_KEYS
