@@ -2,15 +2,16 @@
 
 mmpose's loaders assume well-formed files: a truncated JSON file, a keypoint array of the wrong length or a
 detection file of another split surface as a bare ``KeyError`` or ``reshape`` error, sometimes only when the
-first bad sample is drawn, and an annotation id 0 is silently treated as unmatched by pycocotools and
-crowdposetools. The functions here run once, before mmpose's loader, and say what is wrong and where.
+first bad sample is drawn, and an annotation id 0 or a negative id is silently scored differently by pycocotools
+and crowdposetools than by xtcocotools. The functions here run once, before mmpose's loader, and say what is
+wrong and where.
 """
 from __future__ import annotations
 
 import json
 import os.path as osp
 from numbers import Real
-from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Collection, Iterable, Optional, Sequence
 
 from mmengine.fileio import get_local_path
 
@@ -50,7 +51,7 @@ def check_coco_keypoint_file(data: Any, path: str, num_keypoints: Optional[int],
                              require_crowd_index: bool = False, require_num_keypoints: bool = False) -> None:
     """Checks a COCO-style keypoint annotation file (COCO, CrowdPose, OCHuman layout).
 
-    Checked: the top-level layout; unique image ids; every annotation has a non-zero unique ``id``, an
+    Checked: the top-level layout; unique image ids; every annotation has a unique integer ``id`` >= 1, an
     ``image_id`` listed in ``images``, a 4-number ``bbox`` and ``3 * num_keypoints`` keypoint values;
     optionally ``crowdIndex`` on every image (CrowdPose AP easy/medium/hard) and ``num_keypoints`` on every
     annotation (CrowdPose's count, which must be taken from the file, never recomputed).
@@ -84,11 +85,13 @@ def check_coco_keypoint_file(data: Any, path: str, num_keypoints: Optional[int],
         if not isinstance(ann, dict) or 'id' not in ann:
             raise AnnotationError(f'{where} has no "id": {str(ann)[:200]}')
         where = f'{where} (id {ann["id"]}, image_id {ann.get("image_id")})'
-        if ann['id'] == 0:
+        if not isinstance(ann['id'], int) or isinstance(ann['id'], bool) or ann['id'] <= 0:
             raise AnnotationError(
-                f'{where} has annotation id 0. pycocotools and crowdposetools treat a ground truth matched '
-                f'to id 0 as unmatched, which silently lowers AP. Renumber the ids from 1 with '
-                f'tools/dataset_converters/renumber_annotation_ids.py')
+                f'{where} has annotation id {ann["id"]!r}; ids must be integers >= 1. pycocotools and '
+                f'crowdposetools treat a ground truth matched to id 0 as unmatched and one with a negative id as '
+                f'matched; xtcocotools (used by mmpose) does the opposite for both, so AP would depend on the '
+                f'evaluator. '
+                f'Renumber the ids from 1 with tools/dataset_converters/renumber_annotation_ids.py')
         if ann['id'] in ann_ids:
             raise AnnotationError(f'{where}: annotation id {ann["id"]} is used twice')
         ann_ids.add(ann['id'])
@@ -149,8 +152,3 @@ def check_detection_file(dets: Any, path: str, image_ids: Collection, ann_file: 
                                   f'an image of {ann_file}. Is it the detection file of another dataset or split?')
         if not _is_number_list(det['bbox'], 4):
             raise AnnotationError(f'detection file {path}: entry [{i}] has a malformed bbox {det["bbox"]!r}')
-
-
-def index_by_id(items: List[Dict[str, Any]]) -> Dict[Any, Dict[str, Any]]:
-    """``{item['id']: item}``."""
-    return {item['id']: item for item in items}

@@ -1,10 +1,14 @@
 """COCO-style keypoint AP that scores like the official evaluators and checks its inputs."""
 from __future__ import annotations
 
+import os.path as osp
+import tempfile
+from collections import OrderedDict
 from numbers import Real
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+from mmengine.fileio import dump
 from mmengine.logging import MMLogger
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.evaluation.metrics import CocoMetric
@@ -34,9 +38,15 @@ class OfficialCocoMetric(CocoMetric):
       from ``bbox`` when present, otherwise from its keypoints' extent, which moves AP(M)/AP(L) (never AP).
       Default ``False``: no ``bbox``, like the result files of HRNet, MIPNet and the COCO leaderboard, so
       AP(M)/AP(L) compare with published numbers. A results file that mixes both is refused.
-    * Checks at build time: the annotation file (JSON, no annotation id 0, 3 * K keypoint values, with
-      ``crowdIndex``/``num_keypoints`` for ``keypoints_crowd``), and before evaluating a results file: every
-      entry has an image of the annotation file and 3 * K keypoint values.
+    * Checks at build time: the annotation file (JSON, integer annotation ids >= 1, 3 * K keypoint values,
+      with ``crowdIndex``/``num_keypoints`` for ``keypoints_crowd``), and before evaluating a results file:
+      every entry has an image of the annotation file and 3 * K keypoint values.
+    * OKS sigmas in float64, for COCO/OCHuman and CrowdPose the official arrays themselves (see
+      :func:`~.official_cocoeval.official_sigmas`): mmpose's float32 sigmas flip a match whose OKS lies at a
+      threshold.
+    * No detections (an empty results file, or no prediction reaching the metric): a warning that says so, and
+      the scores of an empty file (0, or -1 where a split has no ground truth) instead of the official tools'
+      ``IndexError`` or mmpose's ``ValueError``, so that a test run still ends with its log and other metrics.
     * :meth:`evaluate_results_file` scores an existing results file (for example from ``format_only``).
     * Result names: AP, AP50, AP75, AP(M), AP(L), AR, AR50, AR75, AR(M), AR(L) (``keypoints``).
 
@@ -87,6 +97,17 @@ class OfficialCocoMetric(CocoMetric):
             for pred, _ in self.results[start:]:
                 pred.pop('bbox', None)
 
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        if results:
+            return super().compute_metrics(results)
+        # mmpose's CocoMetric fails on zip(*[]); score an empty results file instead
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            prefix = self.outfile_prefix or osp.join(tmp_dir, 'results')
+            dump([], f'{prefix}.keypoints.json')
+            if self.format_only:
+                return {}
+            return OrderedDict(self._evaluate_file(f'{prefix}.keypoints.json', 'no prediction reached the metric'))
+
     def _do_python_keypoint_eval(self, outfile_prefix: str) -> List[Tuple[str, float]]:
         return self._evaluate_file(f'{outfile_prefix}.keypoints.json')
 
@@ -103,10 +124,15 @@ class OfficialCocoMetric(CocoMetric):
             raise ValueError(f'{type(self).__name__}.evaluate_results_file needs ann_file and metainfo')
         return {f'{self.prefix}/{k}': v for k, v in self._evaluate_file(res_file)}
 
-    def _evaluate_file(self, res_file: str) -> List[Tuple[str, float]]:
+    def _evaluate_file(self, res_file: str, why_empty: str = '') -> List[Tuple[str, float]]:
         logger = MMLogger.get_current_instance()
         results = load_json_file(res_file, 'results file')
         zero = self._check_results(results, res_file)
+        if not results:
+            why_empty = why_empty or f'results file {res_file} is an empty list'
+            logger.warning(f'{type(self).__name__}: NO DETECTIONS: {why_empty}. Every AP/AR below is 0 (-1 where '
+                           f'a split has no ground truth); pycocotools and crowdposetools would stop with an '
+                           f'IndexError here.')
         if zero:
             action = 'kept (as pycocotools/crowdposetools)' if self.zero_score_detections == 'keep' \
                 else 'dropped (as xtcocotools)'

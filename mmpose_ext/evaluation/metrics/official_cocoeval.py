@@ -4,7 +4,34 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional, Sequence
 
+import numpy as np
 from xtcocotools.cocoeval import COCOeval
+
+# The official evaluators' arrays, written as they write them: pycocotools (COCO, also used for OCHuman) and
+# crowdposetools. In float64, .26 / 10.0 is not 0.026, and mmpose's float32 metainfo values are further off.
+COCO_SIGMAS = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89]) / 10.0
+CROWDPOSE_SIGMAS = np.array([.79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89, .79, .79]) / 10.0
+
+
+def official_sigmas(sigmas: Sequence[float]) -> np.ndarray:
+    """The OKS sigmas in float64 as the official evaluator holds them.
+
+    mmpose parses metainfo sigmas to float32, which moves an OKS by up to ~4e-8: enough to flip a match whose
+    OKS lies at a threshold (0.5, 0.55, ..., 0.95). Sigmas equal in float32 to the COCO or CrowdPose array are
+    replaced by that official float64 array; other float32 sigmas by the shortest decimal of each value (what
+    the metainfo file wrote) in float64; float64 input is kept.
+
+    Args:
+        sigmas: per-keypoint OKS sigmas (any float dtype).
+    """
+    given = np.asarray(sigmas)
+    as32 = given.astype(np.float32)
+    for official in (COCO_SIGMAS, CROWDPOSE_SIGMAS):
+        if as32.shape == official.shape and np.array_equal(as32, official.astype(np.float32)):
+            return official.copy()
+    if given.dtype == np.float64:
+        return given.copy()
+    return np.array([float(np.format_float_scientific(v, unique=True)) for v in as32.ravel()]).reshape(as32.shape)
 
 
 class OfficialRulesCOCOeval(COCOeval):
@@ -21,21 +48,24 @@ class OfficialRulesCOCOeval(COCOeval):
       ``num_keypoints == 0`` (the file's field); xtcocotools counts labelled joints itself. The file's field
       is used when present. (``keypoints_crowd`` already uses the file's ``num_keypoints`` in both.)
 
+    Sigmas are turned to float64 with :func:`official_sigmas` (the official arrays for COCO and CrowdPose).
     One further difference needs no code: pycocotools and crowdposetools treat a ground truth with id 0 as
-    unmatched, xtcocotools does not; the plugin refuses annotation id 0 when it loads a file.
+    unmatched and one with a negative id as matched, xtcocotools the other way round for both; the plugin
+    refuses annotation ids <= 0 when it loads a file.
 
     Args:
         cocoGt: ground truth (``xtcocotools.coco.COCO``).
         cocoDt: results (``cocoGt.loadRes(...)``).
         iouType: ``'keypoints'`` or ``'keypoints_crowd'``.
-        sigmas: per-keypoint OKS sigmas.
+        sigmas: per-keypoint OKS sigmas (``None``: COCO's).
         use_area: use the ground truth's ``area`` (``False``: bbox w * h * 0.53, as CrowdPose).
         keep_zero_score_detections: keep detections without any positive keypoint score (official rule).
     """
 
     def __init__(self, cocoGt, cocoDt, iouType: str = 'keypoints', sigmas: Optional[Sequence[float]] = None,
                  use_area: bool = True, keep_zero_score_detections: bool = True) -> None:
-        super().__init__(cocoGt, cocoDt, iouType, sigmas, use_area)
+        super().__init__(cocoGt, cocoDt, iouType, official_sigmas(COCO_SIGMAS if sigmas is None else sigmas),
+                         use_area)
         self.keep_zero_score_detections = keep_zero_score_detections
 
     def _prepare(self) -> None:
