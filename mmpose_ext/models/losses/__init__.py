@@ -1,4 +1,5 @@
 from .fast_pose_distillation_loss import FastPoseDistillationLoss
+from .higherhrnet_loss import BatchAssociativeEmbeddingLoss, HigherHRNetLoss
 from .posefix_loss import PoseFixLoss
 
-__all__ = ['FastPoseDistillationLoss', 'PoseFixLoss']
+__all__ = ['BatchAssociativeEmbeddingLoss', 'FastPoseDistillationLoss', 'HigherHRNetLoss', 'PoseFixLoss']
