@@ -6,7 +6,7 @@ mmengine's checkpoint loading through the weights-only allow-list of :mod:`mmpos
 """
 from .version import __version__
 from .utils import enable_safe_checkpoint_loading
-from . import datasets, engine, evaluation, models  # noqa: F401,E402  (registration side effects)
+from . import codecs, datasets, engine, evaluation, models  # noqa: F401,E402  (registration side effects)
 
 enable_safe_checkpoint_loading()
 
