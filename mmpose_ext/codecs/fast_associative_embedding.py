@@ -148,7 +148,7 @@ def group_keypoints_by_tags(vals: np.ndarray, tags: np.ndarray, locs: np.ndarray
         val_thr (float): candidates at or below it are ignored.
         tag_thr (float): largest tag distance (exclusive) for joining a group.
         max_groups (int, optional): keep the first ``max_groups`` groups.
-        solver (callable, optional): ``cost (n, m), n <= m -> (rows, cols)`` with rows sorted.
+        solver (callable, optional): ``cost (n, m), n <= m -> (rows, cols)``, every row once, in row order.
 
     Returns:
         np.ndarray: float32 (G, K, D + 1): x, y, value (zeros for joints a group lacks).
@@ -159,39 +159,44 @@ def group_keypoints_by_tags(vals: np.ndarray, tags: np.ndarray, locs: np.ndarray
     assert len(keypoint_order) == K
     solver = solver or linear_sum_assignment
     groups = _Groups(K * M, K, L, D + 1)
-    vals = vals.astype(np.float32)
     tags = tags.astype(np.float32)
-    above = vals.astype(np.float64) > val_thr  # mmpose compares the float64 copy
-    joints_all = np.concatenate((locs.astype(np.float32), vals[..., None]), axis=2)
+    tags64 = tags.astype(np.float64)
+    vals64 = vals.astype(np.float64)  # mmpose compares and costs the float64 copy of the values
+    above = vals64 > val_thr
+    count = above.sum(axis=1)
+    prefix = bool((above == (np.arange(M) < count[:, None])).all())  # top-k values come sorted
+    joints_all = np.concatenate((locs.astype(np.float32), vals.astype(np.float32)[..., None]), axis=2)
     for idx in keypoint_order:
-        mask = above[idx]
-        if not mask.any():
+        n = int(count[idx])
+        if n == 0:
             continue
-        tag = tags[idx][mask]
-        joint = joints_all[idx][mask]
+        sel = slice(0, n) if prefix else above[idx]
+        tag, joint = tags[idx, sel], joints_all[idx, sel]
         if groups.size == 0:
             if not groups.open_many(tag[:, 0].tolist(), idx, joint, tag):
-                for row in range(len(tag)):
+                for row in range(n):
                     groups.open(float(tag[row, 0]), idx, joint[row], tag[row])
             continue
         num_grouped = groups.size
-        means = groups.means()
-        dist = np.linalg.norm(tag.astype(np.float64)[:, None, :] - means[None].astype(np.float64), ord=2, axis=2)
-        cost = np.round(dist) * 100 - joint[:, 2:3].astype(np.float64)
-        num_added = len(tag)
-        if num_added > num_grouped:
-            cost = np.concatenate((cost, np.full((num_added, num_added - num_grouped), _PAD_COST)), axis=1)
+        diff = tags64[idx, sel][:, None, :] - groups.means()[None].astype(np.float64)
+        dist = np.sqrt((diff * diff).sum(axis=2))  # np.linalg.norm's own operations
+        cost = np.round(dist) * 100 - vals64[idx, sel][:, None]
+        if n > num_grouped:
+            padded = np.full((n, n), _PAD_COST)
+            padded[:, :num_grouped] = cost
+            cost = padded
         rows, cols = solver(cost)
         rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
-        order = np.argsort(rows, kind='stable')
-        rows, cols = rows[order], cols[order]
         matched = cols < num_grouped
         matched[matched] = dist[rows[matched], cols[matched]] < tag_thr
         r_new = rows[~matched]
         new_keys = tag[r_new, 0].tolist()
         if len(set(new_keys)) == len(new_keys) and groups.index.keys().isdisjoint(new_keys):
-            groups.add(cols[matched], idx, joint[rows[matched]], tag[rows[matched]])
-            groups.open_many(new_keys, idx, joint[r_new], tag[r_new])
+            new = np.arange(groups.size, groups.size + len(new_keys))
+            groups.index.update(zip(new_keys, new.tolist()))
+            groups.size += len(new_keys)
+            r_all = np.concatenate((rows[matched], r_new))
+            groups.add(np.concatenate((cols[matched], new)), idx, joint[r_all], tag[r_all])
         else:  # a key collision: replay mmpose's row-by-row updates exactly
             for row, col, ok in zip(rows.tolist(), cols.tolist(), matched.tolist()):
                 if ok:
