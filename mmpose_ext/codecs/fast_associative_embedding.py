@@ -230,13 +230,19 @@ def refine_keypoints_vectorised(keypoints: np.ndarray, heatmaps: np.ndarray) -> 
 def _cost_maps(tag_maps: np.ndarray, instance_tags: np.ndarray, heat: np.ndarray) -> np.ndarray:
     """mmpose's fill cost ``round(||tag map - instance tag||) * 100 - heatmap`` with its float32 operations.
 
-    tag_maps (L, S), instance_tags (P, L), heat (S,) -> (P, S). For L == 1 the norm is ``abs``: in binary
-    floating point ``sqrt(fl(x * x)) == |x|`` unless x * x overflows (guarded) or underflows (both round to 0).
+    tag_maps (L, S), instance_tags (P, L), heat (S,) -> (P, S). ``np.linalg.norm`` over the L tag channels sums
+    the squares channel after channel; for L == 1 the norm is ``abs``: in binary floating point
+    ``sqrt(fl(x * x)) == |x|`` unless x * x overflows (guarded) or underflows (both round to 0).
     """
+    diff = tag_maps[0] - instance_tags[:, :1]
     if len(tag_maps) == 1 and np.abs(tag_maps).max(initial=0) + np.abs(instance_tags).max(initial=0) < 1e18:
-        dist = np.abs(tag_maps - instance_tags)
+        dist = np.abs(diff)
     else:
-        dist = np.linalg.norm(tag_maps[:, None] - instance_tags.T[:, :, None], ord=2, axis=0)
+        squares = diff * diff
+        for l in range(1, len(tag_maps)):
+            diff = tag_maps[l] - instance_tags[:, l:l + 1]
+            squares += diff * diff
+        dist = np.sqrt(squares)
     return np.round(dist) * 100 - heat
 
 
@@ -276,7 +282,7 @@ def fill_missing_keypoints(keypoints: np.ndarray, keypoint_scores: np.ndarray, h
                                        detected.sum(axis=1))
     pn, pk = np.nonzero(~detected)
     best = np.empty(len(pn), np.int64)
-    chunk = max(1, (1 << 22) // (L * H * W))  # bounded memory: 16 MB of float32 per cost block
+    chunk = max(1, (1 << 18) // (L * H * W))  # cost blocks of about 1 MB: they stay in the CPU cache
     for k in np.unique(pk):
         sel = np.flatnonzero(pk == k)
         for start in range(0, len(sel), chunk):
