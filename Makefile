@@ -32,9 +32,9 @@ test: install
 
 bench: install
 	mkdir -p work_dirs
-	$(PYTHON) tools/analysis/benchmark.py configs/td-hm_hrnet-lite_synthcrowd-128x96.py \
-		configs/td-hm_mipnet-lite_synthcrowd-128x96.py \
-		configs/td-hm_mipnet-lite_synthcrowd-128x96.py::model.backbone.shared_prefix=False \
+	$(PYTHON) tools/analysis/benchmark.py configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py \
+		configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py \
+		configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py::model.backbone.shared_prefix=False \
 		--out work_dirs/bench.json
 
 clean:

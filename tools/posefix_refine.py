@@ -1,10 +1,10 @@
-"""`python tools/posefix_refine.py --help`: refine any estimator's COCO keypoint results with PoseFix (logic in
-mmpose_ext/tools/posefix_refine.py)."""
-import os.path as osp
+"""`python tools/posefix_refine.py --help`: refine a COCO results file with PoseFix.
+
+A thin wrapper: the logic and ``main(argv)`` live in mmpose_ext/tools/posefix_refine.py."""
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's mmpose_ext first
 from mmpose_ext.tools.posefix_refine import main  # noqa: E402
 
 if __name__ == '__main__':

@@ -1,9 +1,10 @@
-"""`python tools/test.py --help`: see mmpose_ext/tools/test.py (shipped in the package for `mim test mmpose_ext`)."""
-import os.path as osp
+"""`python tools/test.py --help`: evaluate a checkpoint.
+
+A thin wrapper: the logic and ``main(argv)`` live in mmpose_ext/tools/test.py."""
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's mmpose_ext first
 from mmpose_ext.tools.test import main  # noqa: E402
 
 if __name__ == '__main__':

@@ -1,9 +1,10 @@
-"""`python tools/train.py --help`: see mmpose_ext/tools/train.py (shipped in the package for `mim train mmpose_ext`)."""
-import os.path as osp
+"""`python tools/train.py --help`: train a pose model.
+
+A thin wrapper: the logic and ``main(argv)`` live in mmpose_ext/tools/train.py."""
 import sys
+from pathlib import Path
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's mmpose_ext first
 from mmpose_ext.tools.train import main  # noqa: E402
 
 if __name__ == '__main__':

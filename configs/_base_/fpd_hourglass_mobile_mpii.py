@@ -15,9 +15,9 @@ from mmpose_ext.models.losses import FastPoseDistillationLoss
 
 model = dict(
     type=FPDDistiller,
-    teacher_cfg='configs/td-hm_hourglass-s8-b1_mpii-256x256.py',
+    teacher_cfg='configs/hourglass_fpd/td-hm_hourglass-s8-b1_mpii-256x256.py',
     teacher_ckpt='work_dirs/td-hm_hourglass-s8-b1_mpii-256x256/best.pth',
-    student_cfg='configs/td-hm_hourglass-s2-b1-mobile_mpii-256x256.py',
+    student_cfg='configs/hourglass_fpd/td-hm_hourglass-s2-b1-mobile_mpii-256x256.py',
     distill_loss=dict(type=FastPoseDistillationLoss, alpha=0.5, use_target_weight=False))
 # the complexity table reports the student, the network that runs at inference
 custom_hooks = [dict(type=SyncBuffersHook), dict(type=ModelComplexityHook, module='student')]

@@ -12,7 +12,7 @@ from mmpose_ext.models.losses import FastPoseDistillationLoss
 
 model = dict(
     type=FPDDistiller,
-    teacher_cfg='configs/td-hm_hourglass-s4-64_synthcrowd-128x128.py',
+    teacher_cfg='configs/hourglass_fpd/td-hm_hourglass-s4-64_synthcrowd-128x128.py',
     teacher_ckpt='work_dirs/td-hm_hourglass-s4-64_synthcrowd-128x128/best.pth',
-    student_cfg='configs/td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py',
+    student_cfg='configs/hourglass_fpd/td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py',
     distill_loss=dict(type=FastPoseDistillationLoss, alpha=0.5, use_target_weight=True))

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import copy
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 import torch
 from mmengine.config import Config
 from mmengine.device import get_device
-from mmengine.optim import build_optim_wrapper
+from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmengine.runner.amp import autocast
 
 from mmpose_ext.utils import synchronize
+
+from .complexity import count_gflops
 
 
 @dataclass
@@ -71,6 +74,10 @@ def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[
     from mmpose.testing import get_packed_inputs
 
     from mmpose_ext.models import PoseFix
+
+    from .bottomup_batch import fake_bottomup_batch, is_bottomup_head
+    if is_bottomup_head(predicting_model_cfg(cfg).get('head', {})):  # multi-level targets, masks, tag indices
+        return fake_bottomup_batch(predicting_model_cfg(cfg)['head'], batch_size, input_size)
     model_type = cfg.model.get('type')
     model_class = MODELS.get(model_type) if isinstance(model_type, str) else model_type
     # PoseFix regresses coordinates (RegressionLabel targets) and reads an input pose from the metainfo
@@ -117,82 +124,110 @@ def build_model(cfg: Config) -> torch.nn.Module:
     return MODELS.build(copy.deepcopy(cfg.model))
 
 
+class CPUAutocastOptimWrapper(OptimWrapper):
+    """mmengine's ``OptimWrapper`` whose forward runs under CPU autocast: what ``AmpOptimWrapper`` does on an
+    accelerator (its ``optim_context`` autocasts the forward, the backward runs outside), which mmengine 0.10.7
+    refuses to build on a CPU-only machine. bfloat16 needs no loss scaling; float16 on the CPU runs unscaled.
+
+    Args:
+        dtype: ``'bfloat16'`` or ``'float16'``.
+        **kwargs: the arguments of ``OptimWrapper``.
+    """
+
+    def __init__(self, dtype: Union[str, torch.dtype] = 'bfloat16', **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.cast_dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+
+    @contextmanager
+    def optim_context(self, model: torch.nn.Module) -> Iterator[None]:
+        with super().optim_context(model), torch.autocast('cpu', dtype=self.cast_dtype):
+            yield
+
+
+def compile_options(cfg: Config) -> Optional[dict]:
+    """The config's ``compile`` setting as ``torch.compile`` keyword arguments (None: do not compile), read as
+    mmengine's Runner reads it (``compile=True`` or a dict)."""
+    option = cfg.get('compile', None)
+    if option is None or option is False:
+        return None
+    return {} if option is True else dict(option)
+
+
+@contextmanager
+def cudnn_benchmark(enabled: bool) -> Iterator[None]:
+    """``torch.backends.cudnn.benchmark`` set for the block, as mmengine sets it from ``env_cfg.cudnn_benchmark``."""
+    before = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = before
+
+
 def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: int = 10,
                      modes: Sequence[str] = ('train', 'infer'), input_size: Optional[Sequence[int]] = None,
                      amp: bool = False, channels_last: bool = False,
                      batch_fn: Optional[Callable[[Config, int, Sequence[int]], Dict[str, Any]]] = None,
-                     flops: bool = True) -> BenchmarkResult:
+                     flops: bool = True, amp_dtype: Optional[str] = None) -> BenchmarkResult:
     """Measures one config.
+
+    The config's own speed settings apply as in training: ``env_cfg.cudnn_benchmark`` (cuDNN autotuning) and
+    ``compile`` (``torch.compile`` of ``model.train_step``, exactly what mmengine's Runner compiles; inference
+    is not compiled by the Runner, so not here either).
 
     Args:
         cfg: the loaded config.
         batch_size: crops per step.
-        warmup: untimed steps before timing (allocator, cudnn autotune, lazy init).
+        warmup: untimed steps before timing (allocator, cudnn autotune, lazy init, compilation).
         iters: timed steps.
         modes: any of ``'train'`` and ``'infer'``.
         input_size: (width, height); default from the codec.
-        amp: autocast (float16 on GPU/NPU) and, for training, mmengine's AmpOptimWrapper.
+        amp: autocast and, for training, mmengine's ``AmpOptimWrapper`` (``CPUAutocastOptimWrapper`` on a CPU).
         channels_last: NHWC memory format for model and inputs.
         batch_fn: builds a batch for models whose inputs differ from mmpose's top-down samples.
         flops: count GFLOPs with mmengine's complexity counter.
+        amp_dtype: ``'float16'`` or ``'bfloat16'`` with ``amp``; default: mmengine's (float16 on accelerators,
+            bfloat16 on the CPU, the only types each autocasts to by default).
     """
     device = get_device()
     input_size = tuple(input_size or model_input_size(cfg))
+    if amp and amp_dtype is None:
+        amp_dtype = 'bfloat16' if device == 'cpu' else 'float16'
+    cast_dtype = getattr(torch, amp_dtype) if amp else None
     model = build_model(cfg).to(device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     batch = (batch_fn or fake_batch)(cfg, batch_size, input_size)
     result = BenchmarkResult(config=cfg.filename, device=device, batch_size=batch_size, input_size=input_size,
                              params_m=sum(p.numel() for p in model.parameters()) / 1e6)
+    result.extra.update(precision=amp_dtype if amp else 'float32', channels_last=channels_last,
+                        cudnn_benchmark=bool(cfg.get('env_cfg', {}).get('cudnn_benchmark', False)),
+                        compile=compile_options(cfg))
     if flops:
         result.gflops = count_gflops(model, input_size, device)
-    if 'train' in modes:
-        model.train()
-        optim_cfg = copy.deepcopy(cfg.optim_wrapper)
-        if amp:
-            optim_cfg['type'] = 'AmpOptimWrapper'
-        optim_wrapper = build_optim_wrapper(model, optim_cfg)
-        seconds = _time_steps(lambda: model.train_step(batch, optim_wrapper), device, warmup, iters)
-        result.train_img_per_s = batch_size / seconds
-    if 'infer' in modes:
-        model.eval()
+    with cudnn_benchmark(result.extra['cudnn_benchmark']):
+        if 'train' in modes:
+            model.train()
+            optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+            if amp:
+                optim_cfg.update(type=CPUAutocastOptimWrapper if device == 'cpu' else 'AmpOptimWrapper',
+                                 dtype=amp_dtype)
+            optim_wrapper = build_optim_wrapper(model, optim_cfg)
+            train_step = model.train_step
+            if result.extra['compile'] is not None:
+                train_step = torch.compile(train_step, **result.extra['compile'])
+            seconds = _time_steps(lambda: train_step(batch, optim_wrapper), device, warmup, iters)
+            result.train_img_per_s = batch_size / seconds
+        if 'infer' in modes:
+            model.eval()
 
-        def infer() -> Any:
-            with torch.no_grad(), autocast(enabled=amp):
-                return model.test_step(batch)
+            def infer() -> Any:
+                with torch.no_grad(), autocast(enabled=amp, dtype=cast_dtype):
+                    return model.test_step(batch)
 
-        seconds = _time_steps(infer, device, warmup, iters)
-        result.infer_img_per_s = batch_size / seconds
+            seconds = _time_steps(infer, device, warmup, iters)
+            result.infer_img_per_s = batch_size / seconds
     return result
-
-
-class _TensorMode(torch.nn.Module):
-    """Presents ``model(x, None, mode='tensor')`` as a one-argument forward for the jit-traced counter."""
-
-    def __init__(self, model: torch.nn.Module) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> Any:
-        return self.model(x, None, mode='tensor')
-
-
-def count_gflops(model: torch.nn.Module, input_size: Sequence[int], device: str) -> Optional[float]:
-    """Forward GFLOPs per image of ``model(x)`` in tensor mode, or None where tracing fails."""
-    from mmengine.analysis import FlopAnalyzer
-    w, h = input_size
-    x = torch.zeros(1, 3, h, w, device=device)
-    was_training = model.training
-    model.eval()
-    try:
-        analyzer = FlopAnalyzer(_TensorMode(model), (x, ))
-        analyzer.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-        return analyzer.total() / 1e9
-    except Exception as err:  # a model whose forward cannot be traced still gets its throughput measured
-        print(f'GFLOPs not counted for {type(model).__name__}: {err}')
-        return None
-    finally:
-        model.train(was_training)
 
 
 def format_table(results: List[BenchmarkResult]) -> str:

@@ -57,7 +57,7 @@ def _timed_sample(dataset, index: int, steps: Dict[str, float]) -> dict:
 
 def _render_seconds(samples: List[dict], input_size, sigma: float, batch_size: int, repeats: int) -> float:
     """Seconds per sample to turn packed samples' input poses into maps on the CPU, in batches."""
-    from mmpose_ext.models.estimators.posefix import render_pose_gaussians
+    from mmpose_ext.models.estimators.posefix_estimator import render_pose_gaussians
 
     metas = [s['data_samples'].metainfo for s in samples]
     batches = [[metas[(b + i) % len(metas)] for i in range(batch_size)] for b in range(0, len(metas), batch_size)]

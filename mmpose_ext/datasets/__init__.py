@@ -1,29 +1,17 @@
-from . import transforms  # noqa: F401  (registers the plugin's data transforms)
-from .synthetic import SyntheticCrowdConfig, generate_synthetic_crowd
+"""Datasets of the plugin; importing this package registers them (and its transforms) into mmpose's registries."""
+from . import transforms  # noqa: F401
+from .bottomup_image_filter import BottomupImageFilter
+from .crowdpose_official_dataset import CrowdPoseOfficialDataset
+from .lsp_dataset import LspDataset
+from .mpii_official_dataset import MpiiOfficialDataset
 from .multi_instance_dataset import MultiInstanceDataset
+from .ochuman_official_dataset import OCHumanOfficialDataset
+from .posefix_coco_dataset import PoseFixCocoDataset
+from .posefix_results_dataset import PoseFixResultsDataset
+from .synthetic import SyntheticCrowdConfig, generate_synthetic_crowd
 from .synthetic_crowd_dataset import SyntheticCrowdDataset
+from .unlabeled_image_dataset import UnlabeledImageDataset
 
-__all__ = ['MultiInstanceDataset', 'SyntheticCrowdConfig', 'SyntheticCrowdDataset', 'generate_synthetic_crowd']
-
-# Datasets and metrics (issue 6): the official CrowdPose, MPII, OCHuman and LSP files, checked at build time.
-from .crowdpose_official_dataset import CrowdPoseOfficialDataset  # noqa: E402
-from .lsp_dataset import LspDataset  # noqa: E402
-from .mpii_official_dataset import MpiiOfficialDataset  # noqa: E402
-from .ochuman_official_dataset import OCHumanOfficialDataset  # noqa: E402
-
-__all__ += ['CrowdPoseOfficialDataset', 'LspDataset', 'MpiiOfficialDataset', 'OCHumanOfficialDataset']
-
-# PoseFix (issue 4): test-time input poses from any estimator's keypoint results.
-from .posefix_results_dataset import PoseFixResultsDataset  # noqa: E402
-
-__all__ += ['PoseFixResultsDataset']
-
-# PoseFix (issue 4): training samples with the estimate and the near persons for the error synthesis.
-from .posefix_coco_dataset import PoseFixCocoDataset  # noqa: E402
-
-__all__ += ['PoseFixCocoDataset']
-
-# Fast Pose Distillation (issue 5): unlabeled images, supervised by the teacher only.
-from .unlabeled_image_dataset import UnlabeledImageDataset  # noqa: E402
-
-__all__ += ['UnlabeledImageDataset']
+__all__ = ['BottomupImageFilter', 'CrowdPoseOfficialDataset', 'LspDataset', 'MpiiOfficialDataset',
+           'MultiInstanceDataset', 'OCHumanOfficialDataset', 'PoseFixCocoDataset', 'PoseFixResultsDataset',
+           'SyntheticCrowdConfig', 'SyntheticCrowdDataset', 'UnlabeledImageDataset', 'generate_synthetic_crowd']

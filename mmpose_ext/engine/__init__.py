@@ -1,7 +1,5 @@
+"""Hooks and loops of the plugin; importing this package registers them into mmpose's registries."""
 from .hooks import ChannelsLastHook, ModelComplexityHook
+from .loops import PoseFixCascadeTestLoop
 
-__all__ = ['ChannelsLastHook', 'ModelComplexityHook']
-
-from .loops import PoseFixCascadeTestLoop  # noqa: E402  (PoseFix after any top-down model, one test run)
-
-__all__ += ['PoseFixCascadeTestLoop']
+__all__ = ['ChannelsLastHook', 'ModelComplexityHook', 'PoseFixCascadeTestLoop']

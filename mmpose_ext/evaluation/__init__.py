@@ -1,7 +1,8 @@
-"""Metrics of the plugin; importing this package registers them into ``mmpose.registry.METRICS``."""
-from . import metrics  # noqa: F401
-from .metrics import (CrowdPoseMetric, LspPCKMetric, MpiiPCKhMetric, OfficialCocoMetric, OfficialRulesCOCOeval,
-                      PCKTableMetric)
+"""Evaluation of the plugin: its metrics (:mod:`mmpose_ext.evaluation.metrics`), exported under the same names."""
+from .metrics import (CrowdPoseMetric, LspPCKMetric, MpiiPCKhMetric, MultiInstanceCocoMetric,
+                      MultiInstanceCrowdPoseMetric, OfficialCocoMetric, OfficialRulesCOCOeval, PCKTableMetric,
+                      PoseFixCocoMetric)
 
-__all__ = ['CrowdPoseMetric', 'LspPCKMetric', 'MpiiPCKhMetric', 'OfficialCocoMetric', 'OfficialRulesCOCOeval',
-           'PCKTableMetric']
+__all__ = ['CrowdPoseMetric', 'LspPCKMetric', 'MpiiPCKhMetric', 'MultiInstanceCocoMetric',
+           'MultiInstanceCrowdPoseMetric', 'OfficialCocoMetric', 'OfficialRulesCOCOeval', 'PCKTableMetric',
+           'PoseFixCocoMetric']

@@ -1,2 +1,3 @@
-"""Command-line entry points (``tools/train.py``, ``tools/test.py``); shipped inside the package so that
-``mim train mmpose_ext CONFIG`` finds them in a regular install."""
+"""Every command-line tool's logic and ``main(argv=None)``, one module per tool. ``tools/<group>/<name>.py`` in the
+checkout is a thin wrapper of ``mmpose_ext/tools/<name>.py``; shipping them in the package lets ``mim train
+mmpose_ext CONFIG`` and the ``mmpose-ext-*`` console scripts of a regular install find them."""

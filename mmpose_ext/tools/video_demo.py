@@ -316,7 +316,6 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
     from mmengine.device import get_device
     from mmpose.apis import init_model
 
-    import mmpose_ext  # noqa: F401  (registers the plugin, safe checkpoint loading)
     model = init_model(args.config, args.checkpoint, device=args.device or get_device())
     demo = VideoPoseDemo(model, kpt_thr=args.kpt_thr, show_fps=args.show_fps)
     boxes = np.array([args.bbox], dtype=np.float32) if args.bbox else None

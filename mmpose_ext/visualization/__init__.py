@@ -1,3 +1,7 @@
-from .pose_grid import draw_poses, image_grid
+"""Pictures a person would rather look at than read: poses drawn on images, grids, annotation previews."""
+from .annotation_preview import draw_preview
+from .pose_grid import PALETTE, draw_poses, image_grid
+from .prediction_pictures import LAMBDA_COLOURS, PredictionPictureHook, draw_box_predictions
 
-__all__ = ['draw_poses', 'image_grid']
+__all__ = ['LAMBDA_COLOURS', 'PALETTE', 'PredictionPictureHook', 'draw_box_predictions', 'draw_poses',
+           'draw_preview', 'image_grid']

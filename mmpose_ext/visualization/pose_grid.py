@@ -13,7 +13,8 @@ PALETTE: Tuple[Tuple[int, int, int], ...] = ((0, 200, 255), (255, 80, 40), (60, 
 
 def draw_poses(image: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, skeleton: Sequence[Tuple[int, int]],
                colors: Optional[Sequence[Tuple[int, int, int]]] = None, score_thr: float = 0.3,
-               boxes: Optional[np.ndarray] = None, thickness: int = 2) -> np.ndarray:
+               boxes: Optional[np.ndarray] = None, thickness: int = 2,
+               hollow: Optional[np.ndarray] = None) -> np.ndarray:
     """Draws N poses on a copy of a BGR image.
 
     Args:
@@ -25,11 +26,13 @@ def draw_poses(image: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, ske
         score_thr: confidence threshold.
         boxes: optional (N, 4) xyxy boxes drawn thin in the instance colour.
         thickness: limb thickness in pixels.
+        hollow: optional (N, K) booleans; those joints are drawn as a ring only (e.g. occluded, v=1).
     """
     canvas = image.copy()
     keypoints = np.asarray(keypoints, dtype=np.float32).reshape(-1, np.shape(keypoints)[-2], 2)
     scores = np.asarray(scores, dtype=np.float32).reshape(keypoints.shape[:2])
-    for i, (kpts, conf) in enumerate(zip(keypoints, scores)):
+    rings = np.zeros(keypoints.shape[:2], dtype=bool) if hollow is None else np.asarray(hollow, dtype=bool)
+    for i, (kpts, conf, ring) in enumerate(zip(keypoints, scores, rings)):
         color = tuple(int(c) for c in (colors[i] if colors is not None else PALETTE[i % len(PALETTE)]))
         if boxes is not None:
             x1, y1, x2, y2 = (int(round(v)) for v in boxes[i])
@@ -39,9 +42,11 @@ def draw_poses(image: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, ske
                 pa = tuple(int(round(v)) for v in kpts[a])
                 pb = tuple(int(round(v)) for v in kpts[b])
                 cv2.line(canvas, pa, pb, color, thickness, cv2.LINE_AA)
-        for (x, y), c in zip(kpts, conf):
+        for (x, y), c, r in zip(kpts, conf, ring):
             if c >= score_thr:
-                cv2.circle(canvas, (int(round(x)), int(round(y))), thickness + 1, (255, 255, 255), -1, cv2.LINE_AA)
+                if not r:
+                    cv2.circle(canvas, (int(round(x)), int(round(y))), thickness + 1, (255, 255, 255), -1,
+                               cv2.LINE_AA)
                 cv2.circle(canvas, (int(round(x)), int(round(y))), thickness + 1, color, 1, cv2.LINE_AA)
     return canvas
 

@@ -11,9 +11,9 @@ from mmengine.config import Config
 from mmpose_ext.analysis import benchmark_config, format_table
 from mmpose_ext.analysis.benchmark import build_model
 
-LITE = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
-W32 = 'configs/td-hm_hrnet-w32_coco-256x192.py'
-MIPNET_LITE = 'configs/td-hm_mipnet-lite_synthcrowd-128x96.py'
+LITE = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
+W32 = 'configs/baselines/td-hm_hrnet-w32_coco-256x192.py'
+MIPNET_LITE = 'configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py'
 
 
 def test_benchmark_counts_params_and_flops(repo_root: Path):
@@ -54,9 +54,9 @@ def test_table_ratios_are_relative_to_the_first_config():
 def test_mipnet_shared_prefix_costs_under_1_5x_hrnet_in_flops(repo_root: Path):
     """Per box with N=2: the shared prefix computes HRNet-W48's lambda-independent part once (research notes:
     stage 4 + head are 41.6% of the MACs at 384x288, so about 1.42x); the reference's way is about 2x."""
-    from mmpose_ext.analysis.benchmark import count_gflops
+    from mmpose_ext.analysis.complexity import count_gflops
     sizes = (288, 384)
-    hrnet = count_gflops(build_model(Config.fromfile(str(repo_root / 'configs/td-hm_hrnet-w48_coco-384x288.py'))),
+    hrnet = count_gflops(build_model(Config.fromfile(str(repo_root / 'configs/baselines/td-hm_hrnet-w48_coco-384x288.py'))),
                          sizes, 'cpu')
     cfg = Config.fromfile(str(repo_root / 'configs/mipnet_w48.py'))
     shared = count_gflops(build_model(cfg), sizes, 'cpu')

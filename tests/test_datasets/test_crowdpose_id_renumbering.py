@@ -2,7 +2,6 @@
 metrics accept, changing nothing but the ids."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -11,17 +10,10 @@ import pytest
 
 from mmpose_ext.datasets import CrowdPoseOfficialDataset
 from mmpose_ext.datasets.common import AnnotationError
+from mmpose_ext.tools import renumber_annotation_ids as tool
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / 'tests' / 'data' / 'crowdpose' / 'test_crowdpose.json'
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'renumber_annotation_ids', ROOT / 'tools' / 'dataset_converters' / 'renumber_annotation_ids.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
 
 
 def test_renumbered_file_loads_and_keeps_everything_but_ids(tmp_path: Path, capsys):
@@ -35,7 +27,7 @@ def test_renumbered_file_loads_and_keeps_everything_but_ids(tmp_path: Path, caps
     with pytest.raises(AnnotationError, match='id 0'):
         CrowdPoseOfficialDataset(data_root=str(tmp_path), ann_file='with_zero.json', data_prefix=dict(img=''))
 
-    load_tool().main([str(src), str(dst)])
+    tool.main([str(src), str(dst)])
     assert '5 ids changed (now 1..5)' in capsys.readouterr().out
     out = json.loads(dst.read_text())
     assert [a['id'] for a in out['annotations']] == [1, 2, 3, 4, 5]
@@ -50,4 +42,4 @@ def test_refuses_to_overwrite_its_input(tmp_path: Path):
     src = tmp_path / 'a.json'
     src.write_text(SAMPLE.read_text())
     with pytest.raises(SystemExit):
-        load_tool().main([str(src), str(src)])
+        tool.main([str(src), str(src)])

@@ -16,7 +16,7 @@ from mmpose_ext.engine import ModelComplexityHook
 
 ROOT = Path(__file__).resolve().parents[2]
 MPII = ROOT / 'tests' / 'data' / 'mpii'
-CONFIG = ROOT / 'configs' / 'td-hm_hrnet-w32_mpii-256x256.py'
+CONFIG = ROOT / 'configs' / 'baselines' / 'td-hm_hrnet-w32_mpii-256x256.py'
 COLUMNS = ['Head', 'Shoulder', 'Elbow', 'Wrist', 'Hip', 'Knee', 'Ankle', 'Mean', 'Mean@0.1']
 
 
@@ -86,7 +86,14 @@ def test_mpii_base_config_adds_the_hook():
     assert [h['type'] for h in cfg.custom_hooks][-1] is ModelComplexityHook
 
 
-@pytest.mark.parametrize('config', sorted((ROOT / 'configs').glob('*mpii*.py')), ids=lambda p: p.name)
+MPII_CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*mpii*.py') if p.parent.name != '_base_')
+
+
+def test_mpii_configs_exist():
+    assert len(MPII_CONFIGS) >= 8, MPII_CONFIGS
+
+
+@pytest.mark.parametrize('config', MPII_CONFIGS, ids=lambda p: p.name)
 def test_every_mpii_config_keeps_the_hook(config: Path):
     # a config that imports default_runtime after the MPII base silently replaces custom_hooks (this happened)
     cfg = Config.fromfile(str(config))

@@ -24,7 +24,7 @@ DATA = ROOT / 'tests' / 'data'
 
 
 def _load(name: str) -> Config:
-    return Config.fromfile(str(ROOT / 'configs' / name))
+    return Config.fromfile(str(ROOT / 'configs' / 'baselines' / name))
 
 
 def oracle_evaluate(dataset_cfg: Dict[str, Any], evaluator_cfg: Dict[str, Any]) -> Dict[str, float]:

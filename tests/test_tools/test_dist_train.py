@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 
-CONFIG = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
+CONFIG = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
 
 
 def free_port() -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-CONFIG = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
+CONFIG = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
 MIM = str(Path(sys.executable).parent / 'mim')
 
 
@@ -27,11 +27,16 @@ def test_mim_train_mmpose_ext_from_regular_install(coco_sample_config, run_tool,
     wheel = next(wheels.glob('mmpose_ext-*.whl'))
     run_tool([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q', '--target', str(site), str(wheel)])
     assert (site / 'mmpose_ext' / 'tools' / 'train.py').is_file()
+    # the console scripts of a regular install run the package's tools
+    for script in ('mmpose-ext-train', 'mmpose-ext-test', 'mmpose-ext-benchmark'):
+        assert (site / 'bin' / script).is_file(), f'{script} not installed'
+    env = {'PYTHONPATH': str(site) + os.pathsep + os.environ.get('PYTHONPATH', '')}
+    proc = run_tool([sys.executable, str(site / 'bin' / 'mmpose-ext-train'), '--help'], cwd=tmp_path, env=env)
+    assert '--work-dir' in proc.stdout
 
     cfg = coco_sample_config(CONFIG, max_epochs=1)
     work = tmp_path / 'mim_ext'
     # run outside the checkout so that only the installed copy can be found
-    env = {'PYTHONPATH': str(site) + os.pathsep + os.environ.get('PYTHONPATH', '')}
     proc = run_tool([MIM, 'train', 'mmpose_ext', str(cfg), '--work-dir', str(work)], cwd=tmp_path, env=env)
     assert str(site / 'mmpose_ext' / 'tools' / 'train.py') in proc.stdout + proc.stderr
     assert (work / 'epoch_1.pth').is_file()

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -13,7 +14,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
 
-from mmpose_ext.datasets.common import mmpose_metainfo
+from mmpose_ext.datasets.common import AnnotationError, mmpose_metainfo
 from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
 from mmpose_ext.tools.posefix_refine import main as refine_main
 from mmpose_ext.tools.posefix_refine import parse_args, refine_config
@@ -137,7 +138,7 @@ def test_refine_config_from_a_shipped_config(tmp_path: Path):
     gt = DATA / 'coco' / 'test_coco.json'
     (tmp_path / 'input.json').write_text('[]')
     (tmp_path / 'posefix.pth').write_bytes(b'')
-    args = parse_args([str(ROOT / 'configs' / 'posefix_r50_coco-256x192.py'), str(tmp_path / 'posefix.pth'),
+    args = parse_args([str(ROOT / 'configs' / 'posefix' / 'posefix_r50_coco-256x192.py'), str(tmp_path / 'posefix.pth'),
                        '--input', str(tmp_path / 'input.json'), '--out', str(tmp_path / 'out.json'),
                        '--ann-file', str(gt), '--img-prefix', str(gt.parent), '--batch-size', '3'])
     cfg = refine_config(args)
@@ -150,3 +151,39 @@ def test_refine_config_from_a_shipped_config(tmp_path: Path):
         str(tmp_path / 'input.json'), str(gt), 3)
     assert cfg.train_dataloader is None and cfg.test_cfg == {}
     assert 'PoseFixCocoMetric' in cfg.pretty_text
+
+
+def test_ann_file_needs_img_prefix(tmp_path: Path, capsys):
+    """Without --img-prefix the images would silently come from the config's folder, another set's."""
+    with pytest.raises(SystemExit):
+        parse_args(['c.py', 'c.pth', '--input', 'i.json', '--out', 'o.json', '--ann-file', 'mine.json'])
+    assert '--ann-file needs --img-prefix' in capsys.readouterr().err
+
+
+def test_images_of_another_size_are_refused(tmp_path: Path):
+    gt = DATA / 'coco' / 'test_coco.json'
+    data = json.loads(gt.read_text())
+    data['images'][0]['width'] += 10  # as if the annotation file described other images
+    other = tmp_path / 'other.json'
+    other.write_text(json.dumps(data))
+    (tmp_path / 'input.json').write_text(json.dumps(results_from_gt(gt)))
+    config, checkpoint = tiny_posefix(tmp_path, gt)
+    name = data['images'][0]['file_name']
+    with pytest.raises(AnnotationError, match=f'1 of 4 images do not match .*\n  .*{name} is '):
+        refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'input.json'), '--out',
+                     str(tmp_path / 'o.json'), '--ann-file', str(other), '--img-prefix', str(gt.parent),
+                     '--work-dir', str(tmp_path / 'work')])
+
+
+def test_show_dir_writes_input_and_refined_pictures(tmp_path: Path, capsys):
+    gt = DATA / 'coco' / 'test_coco.json'
+    (tmp_path / 'input.json').write_text(json.dumps(results_from_gt(gt)))
+    config, checkpoint = tiny_posefix(tmp_path, gt)
+    refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'input.json'), '--out',
+                 str(tmp_path / 'refined.json'), '--work-dir', str(tmp_path / 'work'), '--show-dir',
+                 str(tmp_path / 'pics'), '--num-pictures', '2'])
+    pictures = sorted((tmp_path / 'pics').glob('*.jpg'))
+    assert len(pictures) == 2
+    assert f'--show-dir: 2 input-vs-refined pictures written to {tmp_path / "pics"}' in capsys.readouterr().out
+    image = cv2.imread(str(pictures[0]))
+    assert image.shape[1] >= 2 * image.shape[0] * 0.5  # two tiles side by side: input, refined

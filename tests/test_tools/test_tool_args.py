@@ -10,7 +10,7 @@ from mmpose_ext.tools import test as test_tool
 from mmpose_ext.tools import train as train_tool
 from mmpose_ext.tools.common import load_config
 
-CONFIG = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
+CONFIG = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
 
 
 def train_cfg_for(argv, repo_root: Path):

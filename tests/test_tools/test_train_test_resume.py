@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 
-CONFIG = 'configs/td-hm_hrnet-w32_coco-256x192.py'
+CONFIG = 'configs/baselines/td-hm_hrnet-w32_coco-256x192.py'
 
 
 def test_train_test_resume(coco_sample_config, run_tool, tmp_path: Path):

@@ -18,7 +18,7 @@ from mmpose_ext.analysis.benchmark import build_model
 from mmpose_ext.tools.video_demo import VideoPoseDemo, load_bbox_file, main
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = 'configs/td-hm_hrnet-lite_synthcrowd-128x96.py'
+CONFIG = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
 SUMMARY = re.compile(r'video_demo: (\d+) frames, (\d+\.\d) frames/s \(read \d+%, preprocess \d+%, forward \d+%, '
                      r'decode \d+%, draw \d+%, write \d+%\)')
 

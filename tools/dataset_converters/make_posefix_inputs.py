@@ -1,50 +1,11 @@
-"""Make PoseFix input files from ground truth: COCO keypoint results with PoseFix's synthesised errors.
+"""`python tools/dataset_converters/make_posefix_inputs.py --help`: PoseFix input files from ground truth.
 
-For data without a trained estimator (the synthetic crowd set, the learning check). The synthetic set needs
-two files, the train-set "estimate" that training reads and a weak input to refine on val::
-
-    python tools/dataset_converters/make_posefix_inputs.py data/synthetic_crowd/annotations/coco_train.json \\
-        data/synthetic_crowd/posefix/coco_train_estimated.json --seed 0
-    python tools/dataset_converters/make_posefix_inputs.py data/synthetic_crowd/annotations/coco_val.json \\
-        data/synthetic_crowd/posefix/coco_val_weak_input.json --seed 1
-
-With a trained estimator, use its results instead (tools/test.py on ground-truth boxes, nms_mode=none; README).
-"""
-import argparse
-import json
-import os
-import os.path as osp
+A thin wrapper: the logic and ``main(argv)`` live in mmpose_ext/tools/make_posefix_inputs.py."""
 import sys
+from pathlib import Path
 
-try:
-    import mmpose_ext  # noqa: F401
-except ImportError:  # running from a checkout without installation
-    sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
-
-from mmpose_ext.datasets.common import mmpose_metainfo  # noqa: E402
-from mmpose_ext.datasets.posefix_inputs import ground_truth_with_errors  # noqa: E402
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('ann_file', help='COCO-format keypoint annotations')
-    parser.add_argument('out_file', help='COCO keypoint results to write')
-    parser.add_argument('--layout', default='coco',
-                        help="keypoint layout: 'coco', 'crowdpose' (mmpose's metainfo) or a metainfo file path")
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--score', type=float, default=1.0, help='instance score of every result')
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> None:
-    args = parse_args(argv)
-    metainfo = dict(from_file=args.layout) if osp.isfile(args.layout) else mmpose_metainfo(f'{args.layout}.py')
-    results = ground_truth_with_errors(args.ann_file, metainfo, seed=args.seed, score=args.score)
-    os.makedirs(osp.dirname(osp.abspath(args.out_file)), exist_ok=True)
-    with open(args.out_file, 'w') as f:
-        json.dump(results, f)
-    print(f'{len(results)} results (ground truth with synthesised errors, seed {args.seed}) -> {args.out_file}')
-
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # this checkout's mmpose_ext first
+from mmpose_ext.tools.make_posefix_inputs import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

@@ -8,9 +8,7 @@ Example::
     print(result['ann_files'], result['stats'])
 """
 from .scene import Scene, ScenePerson, SyntheticCrowdConfig, image_rng, render_scene
-from .writer import crowd_index, draw_preview, generate_synthetic_crowd, shared_box_flags
+from .writer import crowd_index, generate_synthetic_crowd, shared_box_flags
 
-__all__ = [
-    'generate_synthetic_crowd', 'draw_preview', 'SyntheticCrowdConfig', 'render_scene', 'image_rng', 'Scene',
-    'ScenePerson', 'crowd_index', 'shared_box_flags'
-]
+__all__ = ['generate_synthetic_crowd', 'SyntheticCrowdConfig', 'render_scene', 'image_rng', 'Scene', 'ScenePerson',
+           'crowd_index', 'shared_box_flags']

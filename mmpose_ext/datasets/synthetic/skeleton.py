@@ -50,16 +50,3 @@ LAYOUT_JOINTS: Dict[str, Tuple[int, ...]] = {
     'coco': COCO_FROM_INTERNAL,
     'crowdpose': CROWDPOSE_FROM_INTERNAL,
 }
-
-
-def side_of(joint_name: str) -> int:
-    """Return +1 for a left-side joint, -1 for a right-side joint and 0 for a joint on the midline.
-
-    Args:
-        joint_name: An internal joint name.
-    """
-    if joint_name.startswith('left_'):
-        return 1
-    if joint_name.startswith('right_'):
-        return -1
-    return 0

@@ -3,7 +3,7 @@ import json
 import os
 import os.path as osp
 import time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -240,55 +240,3 @@ def generate_synthetic_crowd(out_dir: str, num_images: int, split: str = 'train'
                  occluded_joint_fraction=occluded / max(labelled, 1), num_dropped=num_dropped,
                  mean_crowd_index=float(np.mean(crowd_indices)), wall_time_s=time.perf_counter() - start)
     return dict(ann_files=ann_files, img_dir=img_dir, stats=stats)
-
-
-def draw_preview(ann_file: str, img_dir: str, out_file: str, num_images: int = 16,
-                 cell_size: Optional[int] = None) -> str:
-    """Save a grid of annotated images: boxes, skeletons, v=2 joints filled and v=1 joints hollow.
-
-    Args:
-        ann_file: A COCO- or CrowdPose-layout annotation file written by :func:`generate_synthetic_crowd`.
-        img_dir: Folder holding its images.
-        out_file: Where to save the grid (JPEG or PNG).
-        num_images: Number of images in the grid (the first ones of the file).
-        cell_size: Optional side length each image is resized to; defaults to the image size.
-
-    Returns:
-        ``out_file``.
-    """
-    with open(ann_file, encoding='utf-8') as file:
-        data = json.load(file)
-    images = data['images'][:max(1, num_images)]
-    skeleton = data['categories'][0]['skeleton']
-    by_image: Dict[int, List[Dict[str, Any]]] = {}
-    for ann in data['annotations']:
-        by_image.setdefault(ann['image_id'], []).append(ann)
-    cells = []
-    for info in images:
-        image = cv2.imread(osp.join(img_dir, info['file_name']))
-        if image is None:
-            raise FileNotFoundError(osp.join(img_dir, info['file_name']))
-        zoom = 1.0 if cell_size is None else cell_size / max(image.shape[:2])
-        image = cv2.resize(image, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
-        for k, ann in enumerate(by_image.get(info['id'], [])):
-            hsv = np.uint8([[[(k * 47) % 180, 255, 255]]])
-            colour = tuple(int(c) for c in cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)[0, 0])
-            x, y, w, h = (v * zoom for v in ann['bbox'])
-            cv2.rectangle(image, (int(x), int(y)), (int(x + w), int(y + h)), colour, 1)
-            points = np.array(ann['keypoints'], dtype=np.float64).reshape(-1, 3)
-            for a, b in skeleton:
-                if points[a - 1, 2] > 0 and points[b - 1, 2] > 0:
-                    cv2.line(image, tuple(int(v) for v in points[a - 1, :2] * zoom),
-                             tuple(int(v) for v in points[b - 1, :2] * zoom), colour, 1, cv2.LINE_AA)
-            for x_k, y_k, v in points:
-                if v > 0:
-                    cv2.circle(image, (int(x_k * zoom), int(y_k * zoom)), 3, colour, -1 if v == 2 else 1,
-                               cv2.LINE_AA)
-        cells.append(image)
-    columns = int(np.ceil(np.sqrt(len(cells))))
-    blank = np.zeros_like(cells[0])
-    cells += [blank] * (-len(cells) % columns)
-    rows = [np.concatenate(cells[r:r + columns], axis=1) for r in range(0, len(cells), columns)]
-    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
-    cv2.imwrite(out_file, np.concatenate(rows, axis=0))
-    return out_file

@@ -1,10 +1,13 @@
-from .multi_instance_coco_metric import MultiInstanceCocoMetric, MultiInstanceCrowdPoseMetric  # noqa: F401
-# Datasets and metrics (issue 6)
-from .crowdpose_metric import CrowdPoseMetric  # noqa: F401
-from .lsp_pck_metric import LspPCKMetric  # noqa: F401
-from .mpii_pckh_metric import MpiiPCKhMetric  # noqa: F401
-from .official_coco_metric import OfficialCocoMetric  # noqa: F401
-from .official_cocoeval import OfficialRulesCOCOeval  # noqa: F401
-from .pck_table_metric import PCKTableMetric  # noqa: F401
-# PoseFix (issue 4): refined results with the input score, passed-through entries merged back
-from .posefix_results_metric import PoseFixCocoMetric  # noqa: F401
+"""Metrics of the plugin; importing this package registers them into ``mmpose.registry.METRICS``."""
+from .crowdpose_metric import CrowdPoseMetric
+from .lsp_pck_metric import LspPCKMetric
+from .mpii_pckh_metric import MpiiPCKhMetric
+from .multi_instance_coco_metric import MultiInstanceCocoMetric, MultiInstanceCrowdPoseMetric
+from .official_coco_metric import OfficialCocoMetric
+from .official_cocoeval import OfficialRulesCOCOeval
+from .pck_table_metric import PCKTableMetric
+from .posefix_results_metric import PoseFixCocoMetric
+
+__all__ = ['CrowdPoseMetric', 'LspPCKMetric', 'MpiiPCKhMetric', 'MultiInstanceCocoMetric',
+           'MultiInstanceCrowdPoseMetric', 'OfficialCocoMetric', 'OfficialRulesCOCOeval', 'PCKTableMetric',
+           'PoseFixCocoMetric']

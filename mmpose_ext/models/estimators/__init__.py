@@ -1,4 +1,5 @@
+from .higherhrnet_estimator import BottomupDataPreprocessor, HigherHRNetEstimator
 from .mipnet_estimator import MIPNetEstimator
-from .posefix import PoseFix
+from .posefix_estimator import PoseFix
 
-__all__ = ['MIPNetEstimator', 'PoseFix']
+__all__ = ['BottomupDataPreprocessor', 'HigherHRNetEstimator', 'MIPNetEstimator', 'PoseFix']

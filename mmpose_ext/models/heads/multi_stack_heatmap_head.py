@@ -1,28 +1,28 @@
 """Head for backbones that output one heatmap set per stack (stacked hourglass): supervise all, decode the last."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence
 
 import torch
-from mmengine.structures import InstanceData, PixelData
 from mmpose.evaluation.functional import pose_pck_accuracy
-from mmpose.models.heads.base_head import BaseHead
-from mmpose.models.utils.tta import flip_heatmaps
-from mmpose.registry import KEYPOINT_CODECS, MODELS
+from mmpose.models.heads import CPMHead
+from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
 
 @MODELS.register_module()
-class MultiStackHeatmapHead(BaseHead):
+class MultiStackHeatmapHead(CPMHead):
     """Intermediate supervision of a multi-stack backbone whose stacks already produce heatmaps.
 
-    ``forward(feats)`` returns the per-stack heatmaps unchanged, as a list (first to last stack). ``loss``
-    supervises every stack against the same target with the same loss (target-weighted MSE by default) and
-    sums the stacks into ``loss_kpt``; each stack's own value is logged as ``stack{k}_kpt`` (detached) and the
-    accuracy ``acc_pose`` is the last stack's. ``predict`` decodes only the last stack, with mmpose's flip test
-    (``flip_test``, ``flip_mode``, ``shift_heatmap`` in ``test_cfg``) as mmpose's ``HeatmapHead`` does.
+    This is mmpose's ``CPMHead(num_stages=N, deconv_out_channels=None, final_layer=None)`` (identity layers, no
+    parameters of its own, so checkpoints are unchanged), whose ``predict`` (decode the last stack, mmpose's flip
+    test with ``flip_test``, ``flip_mode``, ``shift_heatmap`` in ``test_cfg``) is used as is. It adds what the
+    hourglass and FPD configs need: ``forward`` checks the number of stacks and their channels with a message
+    saying which config entries disagree (``CPMHead`` asserts); ``loss`` checks the target shape, logs each
+    stack's value as ``stack{k}_kpt`` (detached), honours ``train_cfg.compute_acc`` and computes the accuracy
+    in float32 (numpy has no bfloat16). The stacks' losses are summed into ``loss_kpt`` as in ``CPMHead``.
 
     From `Stacked Hourglass Networks for Human Pose Estimation` (Newell et al., ECCV 2016), intermediate
     supervision; also the per-stack loss of `Fast Human Pose Estimation` (Zhang et al., CVPR 2019).
@@ -39,13 +39,15 @@ class MultiStackHeatmapHead(BaseHead):
     def __init__(self, num_stacks: int, out_channels: Optional[int] = None,
                  loss: ConfigType = dict(type='KeypointMSELoss', use_target_weight=True),
                  decoder: OptConfigType = None, init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(init_cfg=init_cfg)
         if num_stacks < 1:
             raise ValueError(f'{type(self).__name__}: num_stacks must be >= 1, got {num_stacks}')
-        self.num_stacks = num_stacks
-        self.out_channels = out_channels
-        self.loss_module = MODELS.build(loss)
-        self.decoder = KEYPOINT_CODECS.build(decoder) if decoder is not None else None
+        super().__init__(in_channels=out_channels, out_channels=out_channels, num_stages=num_stacks,
+                         deconv_out_channels=None, final_layer=None, loss=loss, decoder=decoder,
+                         init_cfg=init_cfg)
+
+    @property
+    def num_stacks(self) -> int:
+        return self.num_stages
 
     def forward(self, feats: Sequence[Tensor]) -> List[Tensor]:
         """The per-stack heatmaps, checked for their number (and channels when ``out_channels`` is set)."""
@@ -73,27 +75,7 @@ class MultiStackHeatmapHead(BaseHead):
         # logged only: the key must not contain 'loss', or mmengine would add it to the total a second time
         losses.update({f'stack{k}_kpt': value.detach() for k, value in enumerate(per_stack)})
         if train_cfg.get('compute_acc', True):
-            _, avg_acc, _ = pose_pck_accuracy(output=to_numpy(stacks[-1]), target=to_numpy(gt_heatmaps),
-                                              mask=to_numpy(weights) > 0)
+            _, avg_acc, _ = pose_pck_accuracy(output=to_numpy(stacks[-1].detach().float()),
+                                              target=to_numpy(gt_heatmaps.float()), mask=to_numpy(weights) > 0)
             losses.update(acc_pose=torch.tensor(avg_acc, device=gt_heatmaps.device))
         return losses
-
-    def predict(self, feats, batch_data_samples: Sequence, test_cfg: ConfigType = {}
-                ) -> Union[List[InstanceData], Tuple[List[InstanceData], List[PixelData]]]:
-        """Decode the last stack; with flip test, average it with the flipped input's last stack."""
-        if test_cfg.get('flip_test', False):
-            if not (isinstance(feats, list) and len(feats) == 2):
-                raise ValueError(f'{type(self).__name__}: flip test needs [features, flipped features], got '
-                                 f'{type(feats).__name__}')
-            plain, flipped = feats
-            flip_indices = batch_data_samples[0].metainfo['flip_indices']
-            flipped_heatmaps = flip_heatmaps(
-                self.forward(flipped)[-1], flip_mode=test_cfg.get('flip_mode', 'heatmap'),
-                flip_indices=flip_indices, shift_heatmap=test_cfg.get('shift_heatmap', False))
-            heatmaps = (self.forward(plain)[-1] + flipped_heatmaps) * 0.5
-        else:
-            heatmaps = self.forward(feats)[-1]
-        preds = self.decode(heatmaps)
-        if test_cfg.get('output_heatmaps', False):
-            return preds, [PixelData(heatmaps=hm) for hm in heatmaps.detach()]
-        return preds

@@ -1,16 +1,15 @@
 """Tests of the built-in synthetic crowd generator (CPU only, small images, a few seconds in total)."""
-import importlib.util
 import json
 import os.path as osp
 
 import numpy as np
 import pytest
 
-from mmpose_ext.datasets.synthetic import (SyntheticCrowdConfig, draw_preview, generate_synthetic_crowd,
-                                           image_rng, render_scene)
+from mmpose_ext.datasets.synthetic import SyntheticCrowdConfig, generate_synthetic_crowd, image_rng, render_scene
 from mmpose_ext.datasets.synthetic.skeleton import COCO_FROM_INTERNAL, CROWDPOSE_SIGMAS, JOINT_INDEX
+from mmpose_ext.tools.generate_synthetic_crowd import main as generate_synthetic_crowd_main
+from mmpose_ext.visualization import draw_preview
 
-REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..'))
 SMALL = dict(num_images=12, split='train', seed=3, layout='both', image_size=(128, 128),
              persons_per_image=(2, 4), overlap=0.6)
 WIDTH, HEIGHT = SMALL['image_size']
@@ -279,12 +278,8 @@ def test_preview_and_command_line(dataset, tmp_path, capsys):
     import cv2
     assert cv2.imread(preview).shape == (2 * HEIGHT, 2 * WIDTH, 3)
 
-    script = osp.join(REPO_ROOT, 'tools', 'dataset_converters', 'generate_synthetic_crowd.py')
-    spec = importlib.util.spec_from_file_location('generate_synthetic_crowd_cli', script)
-    cli = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cli)
     out_dir = str(tmp_path / 'cli')
-    cli.main([out_dir, '--num-train', '3', '--num-val', '2', '--image-size', '96', '64', '--persons', '1',
+    generate_synthetic_crowd_main([out_dir, '--num-train', '3', '--num-val', '2', '--image-size', '96', '64', '--persons', '1',
               '2', '--preview', '2', '--no-progress'])
     printed = capsys.readouterr().out
     assert 'persons sharing a box' in printed and 'wall time' in printed

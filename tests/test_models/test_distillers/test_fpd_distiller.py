@@ -196,7 +196,7 @@ def test_bad_construction_is_refused(tmp_path: Path):
 
 
 def test_student_and_teacher_from_config_files():
-    configs = ROOT / 'configs'
+    configs = ROOT / 'configs' / 'hourglass_fpd'
     model = MODELS.build(dict(type=FPDDistiller,
                               teacher_cfg=str(configs / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'),
                               student_cfg=str(configs / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py')))

@@ -11,7 +11,7 @@ from mmpose.registry import MODELS
 from mmpose.testing import get_packed_inputs
 
 ROOT = Path(__file__).resolve().parents[3]
-CONFIG = ROOT / 'configs' / 'td-hm_mipnet-lite_synthcrowd-128x96.py'
+CONFIG = ROOT / 'configs' / 'mipnet' / 'td-hm_mipnet-lite_synthcrowd-128x96.py'
 
 
 @pytest.fixture(scope='module')
@@ -90,7 +90,7 @@ def test_coco_config_trains_on_the_real_sample(data_dir):
     """The W32 COCO recipe's real pipeline (half body, affine, two targets per crop) feeds its model."""
     from mmengine.dataset import pseudo_collate
     from mmpose.registry import DATASETS
-    cfg = Config.fromfile(str(ROOT / 'configs' / 'td-hm_mipnet-w32_coco-256x192.py'))
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'mipnet' / 'td-hm_mipnet-w32_coco-256x192.py'))
     inner = cfg.train_dataloader.dataset.dataset
     inner.update(data_root=str(data_dir / 'coco'), ann_file='test_coco.json', data_prefix=dict(img=''))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)

@@ -1,0 +1,70 @@
+"""Benchmark configs: parameters, GFLOPs and training/inference throughput, as ratios to the first config.
+
+    python tools/analysis/benchmark.py BASELINE_CONFIG [CONFIG ...] [--batch-size 8] [--iters 10] [--out b.json]
+
+A config may carry its own overrides after "::", e.g. the MIPNet reference's way of running (the whole
+network once per lambda) next to the shared prefix:
+
+    python tools/analysis/benchmark.py configs/baselines/td-hm_hrnet-w48_coco-384x288.py configs/mipnet_w48.py \
+        configs/mipnet_w48.py::model.backbone.shared_prefix=False
+
+Time ratios ("time x") are per-image times relative to the first config, measured in this one run on the
+device mmengine picks (CPU, CUDA or Ascend NPU).
+"""
+import argparse
+import json
+from typing import List, Optional
+
+from mmengine.config import Config, DictAction
+
+from mmpose_ext.analysis import benchmark_config, format_table
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('configs', nargs='+', help='config files, each optionally followed by ::KEY=VALUE '
+                        'overrides of its own; the first is the baseline')
+    parser.add_argument('--batch-size', type=int, default=8, help='crops per step')
+    parser.add_argument('--warmup', type=int, default=3, help='untimed steps first')
+    parser.add_argument('--iters', type=int, default=10, help='timed steps')
+    parser.add_argument('--mode', choices=['train', 'infer', 'both'], default='both')
+    parser.add_argument('--input-size', type=int, nargs=2, metavar=('W', 'H'), help='override the input size')
+    parser.add_argument('--amp', action='store_true', help='mixed precision (accelerators only)')
+    parser.add_argument('--channels-last', action='store_true', help='NHWC memory format')
+    parser.add_argument('--no-flops', action='store_true', help='skip the GFLOPs count')
+    parser.add_argument('--out', help='write the results to this JSON file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override entries of every config')
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    from mmpose_ext.tools.common import check_amp_device  # the one --amp message of every tool
+    check_amp_device(args.amp)
+    modes = ('train', 'infer') if args.mode == 'both' else (args.mode, )
+    results = []
+    for spec in args.configs:
+        path, *overrides = spec.split('::')
+        cfg = Config.fromfile(path)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        for item in overrides:
+            key, sep, value = item.partition('=')
+            if not sep:
+                raise SystemExit(f'error: {spec}: overrides after "::" must be KEY=VALUE, got {item!r}')
+            cfg.merge_from_dict({key: DictAction._parse_iterable(value)})
+        print(f'benchmarking {spec} ...', flush=True)
+        result = benchmark_config(cfg, batch_size=args.batch_size, warmup=args.warmup, iters=args.iters,
+                                  modes=modes, input_size=args.input_size, amp=args.amp,
+                                  channels_last=args.channels_last, flops=not args.no_flops)
+        result.config = spec
+        results.append(result)
+    print(format_table(results))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump([r.to_dict() for r in results], f, indent=2)
+        print(f'results written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
