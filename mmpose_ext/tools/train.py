@@ -13,10 +13,10 @@ if __package__ in (None, ''):  # run as a script (python tools/train.py, mim): m
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmengine.config import Config  # noqa: E402
-from mmengine.device import get_device  # noqa: E402
 
-from mmpose_ext.tools.common import (add_common_args, enable_visualization, load_config,  # noqa: E402
-                                     prepare_cpu_distributed)
+from mmpose_ext.tools.common import (add_common_args, check_amp_device, enable_visualization,  # noqa: E402
+                                     install_user_error_hook, load_config, prepare_cpu_distributed, prepare_data)
+from mmpose_ext.utils.data_summary import TRAIN_SPLITS, reuse_datasets  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -38,9 +38,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Folds the training flags into the config, as MMPose's ``tools/train.py`` does."""
     if args.amp:
-        if get_device() == 'cpu':
-            raise SystemExit('--amp needs an accelerator (CUDA, NPU, MLU or MUSA): mmengine\'s AmpOptimWrapper '
-                             'does not run on the CPU. Drop --amp to train in float32 here.')
+        check_amp_device(args.amp)
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         wrapper_name = wrapper if isinstance(wrapper, str) else wrapper.__name__
         if wrapper_name not in ('OptimWrapper', 'AmpOptimWrapper'):
@@ -69,11 +67,15 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    install_user_error_hook()
     from mmengine.runner import Runner
 
     cfg = apply_train_args(load_config(args), args)
+    install_user_error_hook(cfg)
+    datasets = prepare_data(cfg, TRAIN_SPLITS, cfg.work_dir)
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
+    reuse_datasets(runner, datasets, cfg)
     runner.train()
 
 
