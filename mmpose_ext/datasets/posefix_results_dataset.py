@@ -13,7 +13,7 @@ from mmengine.logging import print_log
 from mmpose.datasets import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
 
-from .common import AnnotationError, load_json_file, mmpose_metainfo
+from .common import AnnotationError, check_image_files, load_json_file, mmpose_metainfo
 
 #: metainfo key under which the dataset hands its input summary and passed-through entries to the metric
 POSEFIX_INPUT_KEY = 'posefix_input'
@@ -59,6 +59,7 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
         extent_scale: factor on the keypoint extent (1.2 in the reference).
         min_box_size: smallest box side in pixels after ``extent_scale`` (20 in the reference).
         metainfo: keypoint layout (K, flip pairs, OKS sigmas), e.g. ``dict(from_file=...)``; COCO by default.
+        check_files: check at build time that the image of every pose to refine exists (default ``True``).
         **kwargs: as :class:`mmpose.datasets.BaseCocoStyleDataset` (``data_root``, ``data_prefix``,
             ``pipeline``, ``test_mode``, ...). ``bbox_file`` and ``data_mode='bottomup'`` are not supported.
     """
@@ -67,7 +68,8 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
 
     def __init__(self, ann_file: str = '', results_file: Optional[str] = None, results: Optional[list] = None,
                  person_category_id: Optional[int] = None, extent_scale: float = 1.2, min_box_size: float = 20.,
-                 test_mode: bool = True, **kwargs: Any) -> None:
+                 test_mode: bool = True, check_files: bool = True, **kwargs: Any) -> None:
+        self.check_files = check_files
         if (results_file is None) == (results is None):
             raise ValueError('PoseFixResultsDataset needs exactly one of results_file (a COCO keypoint results '
                              f'file) and results (the same list in memory); got results_file={results_file!r} '
@@ -114,6 +116,9 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
                 f'({self._metainfo["dataset_name"]} layout)?')
             raise AnnotationError(f'keypoint results file {self.results_source}: none of its {len(entries)} entries '
                                   f'can be refined ({dict(counts)}).{hint}')
+        if self.check_files:
+            paths = sorted({info['img_path'] for info in data_list})
+            check_image_files(paths, self.ann_file)
         self._metainfo[POSEFIX_INPUT_KEY] = dict(source=self.results_source, num_entries=len(entries),
                                                  num_refined=len(data_list), passed_through=passed_through)
         self._results = None  # the entries now live in data_list and metainfo; do not keep a second copy

@@ -6,17 +6,22 @@ import os.path as osp
 from mmpose.datasets import CocoDataset
 from mmpose.registry import DATASETS
 
+from .common import CocoStyleChecksMixin
+
 
 @DATASETS.register_module()
-class SyntheticCrowdDataset(CocoDataset):
+class SyntheticCrowdDataset(CocoStyleChecksMixin, CocoDataset):
     """Synthetic crowd scenes (articulated figures, 17 COCO keypoints) for smoke tests, demos and learning checks.
 
     The files follow COCO's format, so everything of :class:`mmpose.datasets.CocoDataset` applies (top-down and
     bottom-up modes, detection-box files, ``CocoMetric``). What this class adds is a clear error that says how to
-    generate the data when it is missing, instead of a bare file-not-found deep inside the loader.
+    generate the data when it is missing, instead of a bare file-not-found deep inside the loader, and the
+    build-time checks of :class:`~mmpose_ext.datasets.common.CocoStyleChecksMixin` (layout, ids, every listed
+    image exists), so a missing image stops the build instead of a DataLoader worker.
 
     Args:
         ann_file: annotation file, e.g. ``'annotations/coco_train.json'`` (relative to ``data_root``).
+        check_files: check that every image exists (default ``True``).
         **kwargs: as :class:`mmpose.datasets.CocoDataset`.
     """
 
