@@ -1,18 +1,23 @@
 """Refine any estimator's COCO keypoint results with PoseFix.
 
-``python tools/posefix_refine.py CONFIG CHECKPOINT --input results.json --out refined.json [--ann-file gt.json]
-[--img-prefix DIR] [--device cpu] [--batch-size N]``
+``python tools/posefix_refine.py CONFIG CHECKPOINT --input results.json --out refined.json [--ann-file gt.json
+--img-prefix DIR] [--data-root DIR] [--device cpu] [--batch-size N] [--show-dir DIR [--num-pictures N]]``
 
 Runs the PoseFix config's test pipeline (``PoseFixResultsDataset`` + ``SetInputPose``) over ``--input`` with
 mmengine's Runner, shows a progress bar, writes every input entry to ``--out`` (refined, or passed through
 unchanged when it cannot be refined), prints where each entry went and the throughput in poses per second,
 and, when the annotation file has ground truth, the COCO AP table of the input and of the refined poses side by
 side (both scored in the same run by ``PoseFixCocoMetric``, the input with ``pose_source='input'``).
+
+``--ann-file`` needs ``--img-prefix`` (the folder its ``file_name`` entries are in): without it the images
+would be read from the config's folder, another set's. Before the run, every image's size is compared with the
+annotation file's ``width``/``height``, so images of another set are refused by name.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import os.path as osp
 import sys
 import time
@@ -21,13 +26,17 @@ from typing import Dict, List, Optional
 if __package__ in (None, ''):  # run as a script: make the package importable
     sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
+import numpy as np  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from mmpose_ext.evaluation.metrics import PoseFixCocoMetric  # noqa: E402
 from mmpose_ext.evaluation.metrics.posefix_results_metric import format_ap_table, format_summary  # noqa: E402
-from mmpose_ext.tools.common import load_config  # noqa: E402
+from mmpose_ext.datasets.common import AnnotationError, load_json_file  # noqa: E402
+from mmpose_ext.tools.common import (add_data_root_arg, install_user_error_hook, load_config,  # noqa: E402
+                                     prepare_data)
+from mmpose_ext.utils.data_summary import TEST_SPLITS, reuse_datasets  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -38,12 +47,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--out', required=True, help='where to write the refined results (JSON)')
     parser.add_argument('--ann-file', help='annotation file (ground truth, or image info only) of the images the '
                                            'results refer to; default: the config\'s')
-    parser.add_argument('--img-prefix', help='image directory; default: the config\'s data_root + data_prefix')
+    parser.add_argument('--img-prefix', help='image directory; default: the config\'s data_root + data_prefix '
+                                             '(required with --ann-file)')
+    add_data_root_arg(parser)
     parser.add_argument('--device', default=None, help='cpu, cuda, cuda:N, ... (default: what mmengine picks)')
     parser.add_argument('--batch-size', type=int, help='crops per batch (default: the config\'s)')
     parser.add_argument('--work-dir', help='directory for the log (default: ./work_dirs/<config name>_refine)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config entries')
+    parser.add_argument('--show-dir', help='write input-vs-refined pictures of the first images to this folder')
+    parser.add_argument('--num-pictures', type=int, default=4, help='images pictured with --show-dir (default 4)')
+    parser.add_argument('--kpt-thr', type=float, default=0.3, help='--show-dir: joints below this score are not drawn')
     args = parser.parse_args(argv)
+    if args.ann_file and not args.img_prefix:
+        parser.error('--ann-file needs --img-prefix (the folder its file_name entries are relative to); '
+                     'without it the images would be read from the config\'s folder, another set\'s')
     args.launcher, args.local_rank = 'none', 0
     return args
 
@@ -113,12 +130,74 @@ def refine_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def check_image_sizes(dataset, ann_file: str, limit: int = 5) -> None:
+    """Refuses images whose size differs from the annotation file's ``width``/``height`` (another set's images)."""
+    from PIL import Image
+    images = load_json_file(ann_file)['images']
+    sizes = {img['id']: (img.get('width'), img.get('height')) for img in images}
+    paths = {}
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        paths.setdefault(info['img_id'], info['img_path'])
+    wrong = []
+    for img_id, path in paths.items():
+        expected = sizes.get(img_id, (None, None))
+        if None in expected or '://' in path:
+            continue
+        with Image.open(path) as im:
+            if tuple(im.size) != tuple(expected):
+                wrong.append(f'{path} is {im.size[0]}x{im.size[1]}, {ann_file} says {expected[0]}x{expected[1]} '
+                             f'(image id {img_id})')
+    if wrong:
+        raise AnnotationError(f'{len(wrong)} of {len(paths)} images do not match the annotation file; are '
+                              f'--img-prefix and --ann-file of the same set?\n  ' + '\n  '.join(wrong[:limit]))
+
+
+def draw_refinement(ann_file: str, img_prefix: str, input_file: str, refined_file: str, out_dir: str,
+                    num_images: int, skeleton, kpt_thr: float = 0.3) -> List[str]:
+    """Input (left) and refined (right) poses of the first ``num_images`` images; returns the files written."""
+    import cv2
+
+    from mmpose_ext.visualization import LAMBDA_COLOURS, draw_poses, image_grid
+    images = {img['id']: img for img in load_json_file(ann_file)['images']}
+    inputs, refined = load_json_file(input_file, 'keypoint results file'), load_json_file(refined_file)
+    written = []
+    os.makedirs(out_dir, exist_ok=True)
+    for img_id in sorted({e['image_id'] for e in refined if isinstance(e, dict)} & set(images))[:num_images]:
+        path = osp.join(img_prefix, images[img_id]['file_name'])
+        image = cv2.imread(path)
+        if image is None:
+            continue
+        tiles = []
+        for entries, colour in ((inputs, LAMBDA_COLOURS[1]), (refined, LAMBDA_COLOURS[0])):
+            poses = [np.asarray(e['keypoints'], dtype=np.float32).reshape(-1, 3) for e in entries
+                     if isinstance(e, dict) and e.get('image_id') == img_id and e.get('keypoints')]
+            canvas = image
+            if poses:
+                kpts = np.stack(poses)
+                canvas = draw_poses(image, kpts[..., :2], kpts[..., 2], skeleton, colors=[colour] * len(kpts),
+                                    score_thr=kpt_thr)
+            tiles.append(canvas)
+        out_file = osp.join(out_dir, f'{osp.splitext(images[img_id]["file_name"])[0].replace("/", "_")}.jpg')
+        cell = (min(640, image.shape[1]), min(640, image.shape[0]))
+        cv2.imwrite(out_file, image_grid(tiles, cols=2, cell=cell, titles=['input', 'refined']))
+        written.append(out_file)
+    return written
+
+
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
+    install_user_error_hook()
     from mmengine.runner import Runner
 
     cfg = refine_config(args)
+    install_user_error_hook(cfg)
+    datasets = prepare_data(cfg, TEST_SPLITS, cfg.work_dir)
+    dataset = cfg.test_dataloader.dataset
+    ann_file = osp.join(dataset.get('data_root') or '', dataset.ann_file)
+    check_image_sizes(datasets['test'], ann_file)
     runner = Runner.from_cfg(cfg)
+    reuse_datasets(runner, datasets, cfg)
     if args.device:
         try:
             runner.model.to(args.device)
@@ -143,6 +222,11 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
         print(format_ap_table({'input': before, 'refined': after}))
     else:
         print('no ground truth in the annotation file: results written, not evaluated')
+    if args.show_dir:
+        written = draw_refinement(ann_file, datasets['test'].data_prefix['img'], args.input, args.out, args.show_dir,
+                                  args.num_pictures, datasets['test'].metainfo.get('skeleton_links', ()),
+                                  args.kpt_thr)
+        print(f'--show-dir: {len(written)} input-vs-refined pictures written to {osp.abspath(args.show_dir)}')
     return metrics
 
 
