@@ -69,9 +69,14 @@ def check_config_path(path: str) -> None:
     raise FileNotFoundError(f'config file not found: {path}{hint}')
 
 
-def check_amp_device(amp: bool) -> None:
-    """The one ``--amp`` message of every tool: mixed precision needs an accelerator."""
-    if amp:
+def check_amp_device(amp: bool, cpu_autocast: bool = False) -> None:
+    """The one ``--amp`` message of every tool: mixed precision needs an accelerator.
+
+    Args:
+        amp: the tool's ``--amp`` flag.
+        cpu_autocast: the tool runs CPU autocast itself (e.g. bfloat16 inference timing): nothing is refused.
+    """
+    if amp and not cpu_autocast:
         from mmengine.device import get_device
         if get_device() == 'cpu':
             raise SystemExit(AMP_ON_CPU)
