@@ -1,7 +1,9 @@
 # CrowdPose top-down data at 256x192 from the official annotation files (see docs/data_preparation.md):
 # training on trainval (the train and val files concatenated), evaluation on the test split with the person
-# boxes of det_for_crowd_test_0.1_0.5.json (the protocol of HigherHRNet and mmpose). For ground-truth boxes set
-# val_dataloader.dataset.bbox_file=None; for the val split point ann_file (dataset and metric) at crowdpose_val.json.
+# boxes of det_for_crowd_test_0.1_0.5.json (the protocol of HigherHRNet and mmpose). For ground-truth boxes:
+# tools/test.py --bbox-file none, and val_dataloader.dataset.bbox_file=None for validation during training (the
+# test loader is a copy, the val key does not reach it); for the val split point ann_file (dataset and metric) at
+# crowdpose_val.json. Your own files: --data-root DIR (docs/data_preparation.md, "Your own data").
 from mmengine.dataset import ConcatDataset, DefaultSampler
 from mmpose.codecs import MSRAHeatmap
 from mmpose.datasets import (GenerateTarget, GetBBoxCenterScale, LoadImage, PackPoseInputs, RandomBBoxTransform,

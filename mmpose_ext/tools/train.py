@@ -76,6 +76,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     reuse_datasets(runner, datasets, cfg)
+    if args.show_dir:
+        print(f'--show-dir: validation pictures (mmpose\'s PoseVisualizationHook) go to '
+              f'{osp.join(runner.log_dir, "vis_data", "vis_image")}', flush=True)
     runner.train()
 
 
