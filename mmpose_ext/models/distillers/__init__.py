@@ -1,3 +1,4 @@
 from .fpd_distiller import FPDDistiller
+from .teacher_alignment import resize_teacher_heatmaps
 
-__all__ = ['FPDDistiller']
+__all__ = ['FPDDistiller', 'resize_teacher_heatmaps']

@@ -7,6 +7,7 @@ import os.path as osp
 from typing import Any, List, Optional, Sequence, Union
 
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import load_checkpoint
@@ -18,13 +19,19 @@ from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, Sampl
 from torch import Tensor, nn
 
 from ..losses.fast_pose_distillation_loss import FastPoseDistillationLoss
+from .teacher_alignment import (heatmap_geometry, layout_of_config, layout_problems,
+                                resize_teacher_heatmaps, select_instance)
 
 
-def _model_from_config_file(path: str, key: str) -> dict:
+def _config_file(path: str, key: str) -> Config:
     if not osp.isfile(path):
         raise FileNotFoundError(f'FPDDistiller {key}: config file not found: {path} (relative paths are taken '
                                 f'from the working directory, {os.getcwd()})')
-    return copy.deepcopy(Config.fromfile(path).model)
+    return Config.fromfile(path)
+
+
+def _model_from_config_file(path: str, key: str) -> dict:
+    return copy.deepcopy(_config_file(path, key).model)
 
 
 def _as_stacks(output: Union[Tensor, Sequence[Tensor]], who: str) -> List[Tensor]:
@@ -46,6 +53,16 @@ class FPDDistiller(BasePoseEstimator):
     teacher's last-stack heatmaps. Prediction and tensor modes run the student alone, so inference costs what
     the student costs.
 
+    Any heatmap teacher can teach any heatmap student that predicts the same keypoints in the same order: the
+    teacher may be of another family (an HRNet for a hourglass), a multi-stack or single-output head, a
+    multi-instance model (MIPNet: ``teacher_instance`` picks its rows) and may predict at another heatmap
+    resolution or be fed another input size (``teacher_input_size``). Its last heatmaps are then sampled at
+    the image points of the student's heatmap pixels (each side's codec convention, see
+    ``resize_teacher_heatmaps``). Keypoint layouts are compared when the model is built: the number of
+    heatmaps of both heads, and the keypoint names/order and flip indices of both models' ``metainfo`` or, for
+    config files, of their training datasets; any difference stops with both layouts. Every training step
+    checks the number of heatmaps again against the student's targets.
+
     The teacher is not a registered sub-module: it is absent from ``parameters()`` (hence from the optimizer),
     from the state dict (checkpoints hold the student as ``student.*``) and from ``train()``, so it stays in
     eval mode whatever the runner switches; ``to()``/``cuda()``/``half()`` still move it. Its weights are
@@ -62,6 +79,10 @@ class FPDDistiller(BasePoseEstimator):
         student_cfg: a config file whose ``model`` is the student.
         student_init: optional checkpoint of a pre-trained student to start from (the official recipe).
         distill_loss: config of the loss (:class:`FastPoseDistillationLoss` by default).
+        teacher_instance: the instance of a multi-instance teacher (MIPNet) whose heatmaps teach; 0 = the box's
+            own person.
+        teacher_input_size: (W, H) to resize the student's batch to before the teacher sees it (a teacher
+            trained at another input size); None feeds the student's batch as it is.
         data_preprocessor: default: the student's. The teacher must normalise its input the same way.
         init_cfg: mmengine initialisation config of the distiller (the student keeps its own).
     """
@@ -69,7 +90,8 @@ class FPDDistiller(BasePoseEstimator):
     def __init__(self, teacher_cfg: Union[str, dict], teacher_ckpt: Optional[str] = None,
                  student: OptConfigType = None, student_cfg: Optional[str] = None,
                  student_init: Optional[str] = None,
-                 distill_loss: ConfigType = dict(type=FastPoseDistillationLoss),
+                 distill_loss: ConfigType = dict(type=FastPoseDistillationLoss), teacher_instance: int = 0,
+                 teacher_input_size: Optional[Sequence[int]] = None,
                  data_preprocessor: OptConfigType = None, init_cfg: OptMultiConfig = None) -> None:
         student_model = self.student_model_cfg(dict(student=student, student_cfg=student_cfg))
         if data_preprocessor is None:
@@ -83,14 +105,22 @@ class FPDDistiller(BasePoseEstimator):
         self.test_cfg = self.student.test_cfg
         self.distill_loss = MODELS.build(distill_loss)
         self.teacher_source = teacher_cfg if isinstance(teacher_cfg, str) else 'teacher_cfg (dict)'
-        teacher_model = _model_from_config_file(teacher_cfg, 'teacher_cfg') if isinstance(teacher_cfg, str) \
-            else copy.deepcopy(teacher_cfg)
+        teacher_file = _config_file(teacher_cfg, 'teacher_cfg') if isinstance(teacher_cfg, str) else None
+        teacher_model = copy.deepcopy(teacher_file.model) if teacher_file is not None else copy.deepcopy(teacher_cfg)
+        self.teacher_layout = layout_of_config(teacher_file, teacher_model)
+        student_layout = layout_of_config(Config.fromfile(student_cfg) if student_cfg else None, student_model)
+        self._check_layout(student_layout, f'the student ({student_cfg or "student dict"})')
+        self.teacher_instance = teacher_instance
+        if teacher_input_size is not None and len(teacher_input_size) != 2:
+            raise ValueError(f'FPDDistiller: teacher_input_size must be (W, H), got {teacher_input_size}')
+        self.teacher_input_size = tuple(int(v) for v in teacher_input_size) if teacher_input_size else None
         teacher = MODELS.build(teacher_model)
         teacher.requires_grad_(False)
         teacher.eval()
         # bypasses nn.Module registration on purpose (see the class docstring)
         object.__setattr__(self, 'teacher', teacher)
         self._check_same_normalisation()
+        self._check_channels()
         self.teacher_ckpt = teacher_ckpt
         self.student_init = student_init
 
@@ -113,6 +143,38 @@ class FPDDistiller(BasePoseEstimator):
                 raise ValueError(f'FPDDistiller: the teacher ({self.teacher_source}) pre-processes images '
                                  f'differently from the student ({name}: {b} vs {a}); it sees the student\'s '
                                  'batch, so both must use the same data_preprocessor')
+
+    def _check_layout(self, student_layout: Optional[dict], student_source: str) -> None:
+        problems = layout_problems(self.teacher_layout, student_layout)
+        if problems:
+            raise ValueError(f'FPDDistiller: the teacher ({self.teacher_source}) and {student_source} predict '
+                             f'different keypoint layouts ({"; ".join(problems)}); distillation compares heatmaps '
+                             'channel by channel, so both must predict the same keypoints in the same order')
+
+    def _check_channels(self) -> None:
+        teacher_k = getattr(self.teacher.head, 'out_channels', None)
+        student_k = getattr(self.student.head, 'out_channels', None)
+        if teacher_k and student_k and teacher_k != student_k:
+            raise ValueError(f'FPDDistiller: the teacher ({self.teacher_source}) predicts {teacher_k} keypoint '
+                             f'heatmaps, the student {student_k}; both must predict the same keypoints')
+
+    def teacher_heatmaps(self, inputs: Tensor, target_size: Sequence[int]) -> Tensor:
+        """The teacher's last heatmaps (float32, no gradient) for the student's batch, on the student's (H, W)
+        heatmap grid."""
+        student_input = (inputs.shape[-1], inputs.shape[-2])
+        teacher_input = self.teacher_input_size or student_input
+        teacher_batch = inputs if teacher_input == student_input else F.interpolate(
+            inputs, size=(teacher_input[1], teacher_input[0]), mode='bilinear', align_corners=False)
+        with torch.no_grad():
+            heatmaps = _as_stacks(self.teacher._forward(teacher_batch), 'teacher')[-1].float()
+            heatmaps = select_instance(heatmaps, inputs.shape[0], getattr(self.teacher.head, 'num_instances', None),
+                                       self.teacher_instance, self.teacher_source)
+            target = (int(target_size[-1]), int(target_size[-2]))
+            if (heatmaps.shape[-1], heatmaps.shape[-2]) == target and teacher_input == student_input:
+                return heatmaps
+            student, teacher = heatmap_geometry(self.student), heatmap_geometry(self.teacher)
+            return resize_teacher_heatmaps(heatmaps, target, student_input, teacher_input, student['udp'],
+                                           teacher['udp'])
 
     def _apply(self, fn: Any, *args: Any, **kwargs: Any) -> 'FPDDistiller':
         super()._apply(fn, *args, **kwargs)
@@ -144,10 +206,15 @@ class FPDDistiller(BasePoseEstimator):
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Teacher forward without gradients, student forward, FPD loss; ``acc_pose`` of the labelled samples."""
-        with torch.no_grad():
-            teacher_heatmaps = _as_stacks(self.teacher._forward(inputs), 'teacher')[-1]
-        stacks = _as_stacks(self.student.head.forward(self.student.extract_feat(inputs)), 'student')
+        # the loss and the accuracy in float32 whatever the autocast dtype (numpy has no bfloat16)
+        stacks = [s.float() for s in
+                  _as_stacks(self.student.head.forward(self.student.extract_feat(inputs)), 'student')]
         gt_heatmaps = torch.stack([d.gt_fields.heatmaps for d in data_samples])
+        teacher_heatmaps = self.teacher_heatmaps(inputs, gt_heatmaps.shape[-2:])
+        if teacher_heatmaps.shape[1] != gt_heatmaps.shape[1]:
+            raise ValueError(f'FPDDistiller: the teacher ({self.teacher_source}) predicts '
+                             f'{teacher_heatmaps.shape[1]} keypoint heatmaps, the student\'s targets have '
+                             f'{gt_heatmaps.shape[1]}; both must predict the same keypoints')
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data_samples])
         labeled = torch.tensor([bool(d.metainfo.get('labeled', True)) for d in data_samples],
                                device=gt_heatmaps.device)

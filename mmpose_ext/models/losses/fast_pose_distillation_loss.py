@@ -70,7 +70,8 @@ class FastPoseDistillationLoss(nn.Module):
                                                              for k, m in enumerate(student_heatmaps)]:
             if tuple(maps.shape) != expected:
                 raise ValueError(f'{name} heatmaps have shape {tuple(maps.shape)}, the ground truth {expected}: '
-                                 f'teacher and student must predict the same joints at the same heatmap size')
+                                 f'teacher and student must predict the same joints at the same heatmap size '
+                                 f'(FPDDistiller resamples a teacher of another resolution to the student\'s)')
         if tuple(keypoint_weights.shape) != expected[:2] or tuple(labeled.shape) != expected[:1]:
             raise ValueError(f'keypoint weights {tuple(keypoint_weights.shape)} / labeled flags '
                              f'{tuple(labeled.shape)} do not fit heatmaps {expected}')
