@@ -70,7 +70,9 @@ class MIPNetHRNet(HRNet):
     def lambda_codes(self, batch_size: int, like: Tensor) -> Tensor:
         """One-hot lambda codes (N * B, N) in the instance-major order of the outputs."""
         eye = torch.eye(self.num_instances, dtype=like.dtype, device=like.device)
-        return eye.repeat_interleave(batch_size, dim=0)
+        # not eye.repeat_interleave(batch_size): under jit tracing (the GFLOPs count) batch_size is a CPU tensor,
+        # and repeat_interleave builds its gather index on that tensor's device, so a CUDA model mixed devices
+        return eye[:, None, :].expand(-1, batch_size, -1).reshape(-1, self.num_instances)
 
     def _expand(self, features: List[Tensor]) -> List[Tensor]:
         return [torch.cat([f] * self.num_instances) for f in features]

@@ -11,6 +11,8 @@ from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor
 
+from .batched_heatmap_decode import batched_msra_decode
+
 
 @MODELS.register_module()
 class MultiInstanceHeatmapHead(HeatmapHead):
@@ -18,7 +20,8 @@ class MultiInstanceHeatmapHead(HeatmapHead):
 
     Training: each crop's target holds the N instances' heatmaps as ``N * K`` channels (instance-major) and
     ``N * K`` keypoint weights (see ``GenerateMultiInstanceTarget``); each instance's output is supervised only
-    by its own instance's target, with target weights. Prediction: the N decoded poses of a crop are returned
+    by its own instance's target, with target weights; loss and accuracy are computed in float32 whatever the
+    autocast dtype. Prediction: the N decoded poses of a crop are returned
     together as one ``InstanceData`` of N instances, in lambda order, with ``instance_ids`` 0..N-1.
 
     From `Multi-Instance Pose Networks: Rethinking Top-Down Pose Estimation` (Khirodkar et al., ICCV 2021).
@@ -55,12 +58,23 @@ class MultiInstanceHeatmapHead(HeatmapHead):
                              f'channels and weights, got {gt_heatmaps.shape[1]} and {weights.shape[-1]}; use '
                              f'GenerateMultiInstanceTarget with the same number of instances')
         gt_heatmaps, weights = self._instance_major(gt_heatmaps), self._instance_major(weights)
+        # float32 under AMP too: the loss is a mean over millions of squared differences, and numpy has no bfloat16
+        pred = pred.float()
         losses = dict(loss_kpt=self.loss_module(pred, gt_heatmaps, weights))
         if train_cfg.get('compute_acc', True):
             _, avg_acc, _ = pose_pck_accuracy(output=to_numpy(pred), target=to_numpy(gt_heatmaps),
                                               mask=to_numpy(weights) > 0)
             losses.update(acc_pose=torch.tensor(avg_acc, device=gt_heatmaps.device))
         return losses
+
+    def decode(self, batch_outputs: Tensor) -> List[InstanceData]:
+        """One pose per heatmap row; MSRA heatmaps are decoded for the whole batch on their device
+        (:func:`batched_msra_decode`, equal to mmpose's per-sample numpy decoding), other codecs by mmpose."""
+        decoded = batched_msra_decode(batch_outputs, self.decoder) if isinstance(batch_outputs, Tensor) else None
+        if decoded is None:
+            return super().decode(batch_outputs)
+        keypoints, scores = decoded
+        return [InstanceData(keypoints=k, keypoint_scores=s) for k, s in zip(keypoints, scores)]
 
     def predict(self, feats, batch_data_samples: Sequence, test_cfg: dict = {}
                 ) -> Union[List[InstanceData], Tuple[List[InstanceData], List[PixelData]]]:

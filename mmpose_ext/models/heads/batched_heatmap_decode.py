@@ -1,0 +1,49 @@
+"""mmpose's MSRA heatmap decoding for a whole batch at once, on the device the heatmaps are on."""
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+import torch
+from mmpose.codecs import MSRAHeatmap
+from torch import Tensor
+
+
+def batched_msra_decode(heatmaps: Tensor, codec: object) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+    """Keypoints and scores of every heatmap set of a batch, equal to mmpose's ``MSRAHeatmap.decode`` per sample.
+
+    mmpose decodes one sample at a time in numpy (``BaseHead.decode``): the whole (B, K, H, W) heatmap tensor is
+    copied to the host, then a Python loop runs the arg-max and the quarter-pixel shift of every keypoint. A
+    multi-instance head has N times the rows of a plain head, so that host-side work grows N-fold. Here the
+    arg-max, the maximum and the quarter-pixel shift (``refine_keypoints``, including its border rules: x is
+    shifted only for ``1 < x < W - 1`` and ``y > 0``, y only for ``1 < y < H - 1`` and ``x > 0``) run on the
+    heatmaps' device in float32, and only (B, K, 3) numbers reach the host.
+
+    Args:
+        heatmaps: (B, K, H, W) heatmaps of any floating dtype (float16/bfloat16 under AMP are read as float32,
+            as :mod:`mmpose_ext.utils.amp` makes mmpose's own path do).
+        codec: the head's decoder.
+
+    Returns:
+        ``(keypoints (B, 1, K, 2), scores (B, 1, K))`` as float32 numpy arrays in input pixels, or ``None`` when
+        ``codec`` is not a plain ``MSRAHeatmap`` (``unbiased=False``), so that the caller falls back to mmpose.
+    """
+    if type(codec) is not MSRAHeatmap or codec.unbiased:
+        return None
+    batch, joints, height, width = heatmaps.shape
+    flat = heatmaps.detach().float().flatten(2)
+    index = flat.argmax(dim=2, keepdim=True)  # the first maximum, as numpy's argmax
+    scores = flat.gather(2, index).squeeze(2)
+    x, y = index.squeeze(2) % width, torch.div(index.squeeze(2), width, rounding_mode='floor')
+    valid = scores > 0
+
+    def value_at(xs: Tensor, ys: Tensor) -> Tensor:
+        return flat.gather(2, (ys.clamp(0, height - 1) * width + xs.clamp(0, width - 1)).unsqueeze(2)).squeeze(2)
+
+    dx = torch.where(valid & (x > 1) & (x < width - 1) & (y > 0), value_at(x + 1, y) - value_at(x - 1, y), 0.0)
+    dy = torch.where(valid & (y > 1) & (y < height - 1) & (x > 0), value_at(x, y + 1) - value_at(x, y - 1), 0.0)
+    locs = torch.stack([x, y], dim=-1).float()
+    locs = torch.where(valid.unsqueeze(-1), locs + torch.stack([dx, dy], dim=-1).sign() * 0.25, -1.0)
+    host = torch.cat([locs, scores.unsqueeze(-1)], dim=-1).cpu().numpy()  # one transfer
+    keypoints = (host[:, None, :, :2] * codec.scale_factor).astype(np.float32)
+    return keypoints, np.ascontiguousarray(host[:, None, :, 2])
