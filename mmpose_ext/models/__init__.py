@@ -1,10 +1,12 @@
 """Models of the plugin; importing this package registers them into ``mmpose.registry.MODELS``."""
 from . import losses  # noqa: F401
-from .losses import PoseFixLoss
+from .losses import BatchAssociativeEmbeddingLoss, HigherHRNetLoss, PoseFixLoss
 from .backbones import MIPNetHRNet, MultiInstanceModulation, PoseFixResNet, StackedHourglass
 from .distillers import FPDDistiller
-from .estimators import MIPNetEstimator, PoseFix
-from .heads import MultiInstanceHeatmapHead, MultiStackHeatmapHead, PoseFixHead
+from .estimators import BottomupDataPreprocessor, HigherHRNetEstimator, MIPNetEstimator, PoseFix
+from .heads import HigherHRNetHead, MultiInstanceHeatmapHead, MultiStackHeatmapHead, PoseFixHead
 
-__all__ = ['FPDDistiller', 'MIPNetEstimator', 'MIPNetHRNet', 'MultiInstanceHeatmapHead', 'MultiInstanceModulation',
-           'MultiStackHeatmapHead', 'PoseFix', 'PoseFixHead', 'PoseFixLoss', 'PoseFixResNet', 'StackedHourglass']
+__all__ = ['BatchAssociativeEmbeddingLoss', 'BottomupDataPreprocessor', 'FPDDistiller', 'HigherHRNetEstimator',
+           'HigherHRNetHead', 'HigherHRNetLoss', 'MIPNetEstimator', 'MIPNetHRNet', 'MultiInstanceHeatmapHead',
+           'MultiInstanceModulation', 'MultiStackHeatmapHead', 'PoseFix', 'PoseFixHead', 'PoseFixLoss', 'PoseFixResNet',
+           'StackedHourglass']

@@ -7,7 +7,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
-from mmpose.datasets.transforms import BottomupRandomAffine, BottomupResize
+from mmpose.datasets.transforms import BottomupRandomAffine, BottomupResize, PackPoseInputs
+from mmpose.datasets.transforms.formatting import image_to_tensor
 from mmpose.registry import KEYPOINT_CODECS, TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
 
@@ -194,3 +195,25 @@ class HigherHRNetResize(BottomupResize):
             results['img'] = imgs[0]
             results['aug_scale'] = None
         return results
+
+
+@TRANSFORMS.register_module()
+class PackBottomupInputs(PackPoseInputs):
+    """``PackPoseInputs`` that keeps an image pyramid as a list of tensors (scale 1 first).
+
+    mmpose's packer stacks the images of a pyramid into one tensor, which fails for images of different sizes
+    (every multi-scale test); ``BottomupDataPreprocessor`` batches each scale on its own. Single images are
+    packed exactly as mmpose does.
+
+    Args:
+        **kwargs: as :class:`mmpose.datasets.transforms.PackPoseInputs`.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        imgs = results.get('img')
+        if not isinstance(imgs, (list, tuple)):
+            return super().transform(results)
+        results = dict(results, img=imgs[0])
+        packed = super().transform(results)
+        packed['inputs'] = [image_to_tensor(img) for img in imgs]
+        return packed
