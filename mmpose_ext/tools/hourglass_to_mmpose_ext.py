@@ -37,6 +37,16 @@ SOURCES = {
     'fast-pose-mobile': 'yuanyuanli85/Fast_Human_Pose_Estimation_Pytorch',
     'fpd-official': 'ilovepose/fast-human-pose-estimation.pytorch',
 }
+# How each reference feeds and flips its network, as config overrides for tools/test.py (research notes): pytorch-pose
+# and its fork take RGB / 255 minus the MPII mean, no std, and sum the flipped heatmaps without a shift; the
+# official code takes BGR with the ImageNet mean/std and averages with the 1-pixel shift (the configs' default).
+PYTORCH_POSE_INPUT = ['model.data_preprocessor.mean=[112.302,113.22,110.3385]',
+                      'model.data_preprocessor.std=[255.0,255.0,255.0]', 'model.test_cfg.shift_heatmap=False']
+EVALUATION = {
+    'pytorch-pose': PYTORCH_POSE_INPUT,
+    'fast-pose-mobile': PYTORCH_POSE_INPUT,
+    'fpd-official': ['model.data_preprocessor.bgr_to_rgb=False'],
+}
 # reference bottleneck parameter -> PreActBottleneck module (body = BN, ReLU, conv, BN, ReLU, conv, BN, ReLU, conv)
 BOTTLENECK = {'bn1': 'body.0', 'conv1': 'body.2', 'bn2': 'body.3', 'conv2': 'body.5', 'bn3': 'body.6',
               'conv3': 'body.8', 'downsample.0': 'skip'}
@@ -156,8 +166,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--config', required=True, help='the matching config (e.g. configs/hourglass_fpd/'
                         'td-hm_hourglass-s8-b1_mpii-256x256.py); the result must fit its model exactly or '
                         'nothing is written')
-    parser.add_argument('--source', choices=sorted(SOURCES), default=None,
-                        help='which reference wrote the file (recorded in the meta; the layout is the same)')
+    parser.add_argument('--source', choices=sorted(SOURCES), required=True,
+                        help='which reference wrote the file: the key layout is the same, the input '
+                        'normalisation and flip test to evaluate it with are not (printed at the end)')
     return parser.parse_args(argv)
 
 
@@ -172,8 +183,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     except ConversionError as err:
         raise SystemExit(f'error: {err}')
     Path(args.dst).parent.mkdir(parents=True, exist_ok=True)
-    meta = dict(converted_from=str(src), config=args.config)
-    if args.source:
-        meta['source'] = SOURCES[args.source]
+    options = ' '.join(EVALUATION[args.source])
+    meta = dict(converted_from=str(src), source=SOURCES[args.source], config=args.config, test_cfg_options=options)
     torch.save(dict(state_dict=state, meta=meta), args.dst)
     print(f'wrote {args.dst}: {len(state)} tensors ({describe(state)}), matches {args.config}')
+    print(f'evaluate as {SOURCES[args.source]} does: python tools/test.py {args.config} {args.dst} '
+          f'--cfg-options {options}')

@@ -4,6 +4,7 @@ facts in the research notes (checkpoint-formats.md); a functional forward writte
 the converted model computes what the reference layout computes."""
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 from pathlib import Path
@@ -13,10 +14,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmpose.registry import MODELS
 
-from mmpose_ext.tools.hourglass_to_mmpose_ext import ConversionError, convert_state_dict, main
+from mmpose_ext.tools.hourglass_to_mmpose_ext import EVALUATION, ConversionError, convert_state_dict, main
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / 'configs' / 'hourglass_fpd'
@@ -196,7 +197,16 @@ def test_cli_reads_each_reference_file_format(tmp_path: Path, capsys):
     for source, path in _write_formats(tmp_path, reference).items():
         out = tmp_path / f'{source}_converted.pth'
         main([str(path), str(out), '--config', str(config), '--source', source])
-        assert '2 stacks, 64 channels, 17 joints, depthwise (mobile)' in capsys.readouterr().out
+        if source == 'pytorch-pose':  # the printed overrides are valid for the config
+            cfg = Config.fromfile(str(config))
+            parser = argparse.ArgumentParser()
+            parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+            cfg.merge_from_dict(parser.parse_args(['--cfg-options', *EVALUATION[source]]).cfg_options)
+            assert list(cfg.model.data_preprocessor.std) == [255.0] * 3 and not cfg.model.test_cfg.shift_heatmap
+        printed = capsys.readouterr().out
+        assert '2 stacks, 64 channels, 17 joints, depthwise (mobile)' in printed
+        assert ('bgr_to_rgb=False' in printed) == (source == 'fpd-official')
+        assert ('std=[255.0,255.0,255.0]' in printed) == (source != 'fpd-official')
         written = torch.load(out, map_location='cpu', weights_only=True)
         assert set(written['state_dict']) == set(expected)
         for key, value in expected.items():
@@ -210,7 +220,7 @@ def test_refuses_other_architectures_unknown_keys_and_unsafe_files(tmp_path: Pat
     # mobile weights against the full-conv 4-stack config: nothing is written
     with pytest.raises(SystemExit, match='does not fit .*td-hm_hourglass-s4-64'):
         main([str(tmp_path / 'mobile.pth'), str(tmp_path / 'out.pth'), '--config',
-              str(CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py')])
+              str(CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'), '--source', 'pytorch-pose'])
     assert not (tmp_path / 'out.pth').exists()
     with pytest.raises(ConversionError, match='extra.weight: not a key'):
         convert_state_dict({**reference, 'extra.weight': torch.zeros(1)})
@@ -221,7 +231,8 @@ def test_refuses_other_architectures_unknown_keys_and_unsafe_files(tmp_path: Pat
         torch.save(dict(state_dict=reference, extra=extra), tmp_path / f'{name}.pth')
         with pytest.raises(SystemExit, match=f'{name}.pth: cannot read as a weights-only checkpoint'):
             main([str(tmp_path / f'{name}.pth'), str(tmp_path / 'out.pth'), '--config',
-                  str(CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py')])
+                  str(CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py'), '--source', 'fpd-official'])
     assert not (tmp_path / 'out.pth').exists()
     with pytest.raises(SystemExit, match='does not exist'):
-        main([str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth'), '--config', os.devnull])
+        main([str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth'), '--config', os.devnull, '--source',
+              'pytorch-pose'])
