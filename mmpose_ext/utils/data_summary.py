@@ -90,6 +90,34 @@ def _custom_loop(cfg: Config, split: str) -> Optional[str]:
     return name if name and name.split('.')[-1] not in _STANDARD_LOOPS else None
 
 
+def check_dataset_paths(dataset_cfg: Any, key: str) -> None:
+    """Raises ``FileNotFoundError`` naming the config key for a missing annotation file, detection file or image
+    folder of any dataset inside ``dataset_cfg`` (wrappers included), before anything is built."""
+    if isinstance(dataset_cfg, (list, tuple)):
+        for i, item in enumerate(dataset_cfg):
+            check_dataset_paths(item, f'{key}.{i}')
+        return
+    if not isinstance(dataset_cfg, dict):
+        return
+    for name in ('dataset', 'datasets'):
+        if name in dataset_cfg:
+            check_dataset_paths(dataset_cfg[name], f'{key}.{name}')
+    root = dataset_cfg.get('data_root', None) or ''
+    checks = [('ann_file', True, osp.isfile), ('bbox_file', False, osp.isfile)]
+    prefix = dataset_cfg.get('data_prefix', None)
+    if isinstance(prefix, dict) and isinstance(prefix.get('img', None), str) and prefix.get('img'):
+        checks.append(('data_prefix.img', True, osp.isdir))
+    for name, joined, exists in checks:
+        value = prefix.get('img') if name == 'data_prefix.img' else dataset_cfg.get(name, None)
+        if not isinstance(value, str) or not value or '://' in value or '://' in root:
+            continue
+        path = osp.join(root, value) if joined else value
+        if not exists(path):
+            what = 'folder' if name == 'data_prefix.img' else 'file'
+            raise FileNotFoundError(f'{key}.{name}: {what} not found: {path}' +
+                                    (f' (data_root {root} + {value})' if joined and root else ''))
+
+
 def build_datasets(cfg: Config, splits: Sequence[str]) -> Dict[str, Any]:
     """Builds (and fully loads) the datasets of ``{split}_dataloader`` for each split the config has.
 
@@ -108,6 +136,7 @@ def build_datasets(cfg: Config, splits: Sequence[str]) -> Dict[str, Any]:
         if same:
             built[split] = built[same[0]]
             continue
+        check_dataset_paths(loader['dataset'], f'{split}_dataloader.dataset')
         dataset = DATASETS.build(copy.deepcopy(loader['dataset']))
         if hasattr(dataset, 'full_init'):
             dataset.full_init()
@@ -139,10 +168,11 @@ def describe_datasets(cfg: Config, datasets: Dict[str, Any], check_images: bool 
                 check_image_files(paths, ann_file or type(leaf).__name__)
             name = type(leaf).__name__ + ''.join(f' in {w}' for w in reversed(wrappers))
             folder = (getattr(leaf, 'data_prefix', None) or {}).get('img', '')
+            unit = ('detector boxes' if getattr(leaf, 'bbox_file', None) else
+                    'input poses' if getattr(leaf, 'results_file', None) else 'persons' if ann_file else 'samples')
             lines += [f'  {split}: {name}',
                       f'    annotations  {ann_file or "-"}',
-                      f'    images       {folder or "-"}  ({num_images} images, {num_persons} '
-                      f'{"persons" if ann_file else "samples"})',
+                      f'    images       {folder or "-"}  ({num_images} images, {num_persons} {unit})',
                       f'    boxes        {_boxes(leaf)}']
         evaluator = cfg.get(f'{split}_evaluator', None)
         for metric in (evaluator if isinstance(evaluator, (list, tuple)) else [evaluator]):
@@ -150,7 +180,10 @@ def describe_datasets(cfg: Config, datasets: Dict[str, Any], check_images: bool 
                 continue
             metric_type = metric.get('type')
             metric_name = metric_type if isinstance(metric_type, str) else getattr(metric_type, '__name__', '?')
-            lines.append(f'    scored by    {metric_name} against {metric["ann_file"]}')
+            line = f'    scored by    {metric_name} against {metric["ann_file"]}'
+            if line in lines:
+                continue
+            lines.append(line)
             read = [getattr(leaf, 'ann_file', None) for leaf, _ in _leaves(dataset)]
             if all(r and osp.abspath(r) != osp.abspath(metric['ann_file']) for r in read):
                 lines.append(f'    WARNING: {split}_evaluator.ann_file is not the file the {split} dataset reads '

@@ -149,8 +149,8 @@ class PredictionPictureHook(Hook):
                 continue
             canvas, n = draw_box_predictions(canvas, box, kpts, scores, lambdas, self._skeleton, self.kpt_thr)
             extra += n
-        text = f'{len(items)} boxes, +{extra} from lambda>0, joints >= {self.kpt_thr:g}'
-        canvas = _legend(canvas, text + (', grey: ground truth' if self.draw_gt else ''))
+        text = f'{len(items)} boxes +{extra} lambda>0, thr {self.kpt_thr:g}'
+        canvas = _legend(canvas, text + (', grey: GT' if self.draw_gt else ''))
         name, _ = osp.splitext(osp.basename(self._path))
         out_file = osp.join(self.out_dir, f'{name}.jpg')
         if out_file in self.written:

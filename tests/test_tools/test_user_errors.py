@@ -4,6 +4,7 @@ offline pretrained download names the key that takes a local file."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -85,3 +86,9 @@ def test_offline_download_names_the_key_for_a_local_file():
     assert user_error_message(ValueError('a bug')) is None  # not a user error: the traceback stays
     assert json.dumps(message)  # one printable line
     assert '\n' not in message
+
+
+def test_missing_annotation_file_names_the_config_key(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match=re.escape(
+            f'train_dataloader.dataset.dataset.ann_file: file not found: {tmp_path}/annotations/coco_train.json')):
+        train_tool.main([MIPNET, '--data-root', str(tmp_path), '--work-dir', str(tmp_path / 'w')])
