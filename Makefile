@@ -13,13 +13,14 @@ PYTHON := $(ENV_DIR)/bin/python
 # Unit tests run CPU-only by default; `make test DEVICE_TESTS=1` keeps accelerators visible.
 PYTEST_ARGS ?= -q
 
-.PHONY: help install demo test bench clean
+.PHONY: help install demo test bench gpu-check clean
 
 help:
 	@echo "make install  - create/refresh the environment (torch, mmcv with ops, mmpose, mmpose_ext)"
 	@echo "make demo     - synthetic crowd data -> train a small MIPNet on the CPU -> AP table + picture"
 	@echo "make test     - the test suite (CPU)"
 	@echo "make bench    - params, GFLOPs, throughput: demo HRNet vs MIPNet (shared prefix / reference way)"
+	@echo "make gpu-check - on a GPU machine: W48 benchmark table at fp32/fp16/bf16, real training img/s, tool tests"
 
 install:
 	@bash tools/install/install.sh
@@ -36,6 +37,10 @@ bench: install
 		configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py \
 		configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py::model.backbone.shared_prefix=False \
 		--out work_dirs/bench.json
+
+# No install prerequisite: on a GPU machine without the package registry the script sets the stack up from .whl/.
+gpu-check:
+	bash tools/analysis/gpu_check.sh
 
 clean:
 	rm -rf work_dirs .pytest_cache

@@ -164,16 +164,33 @@ def cudnn_benchmark(enabled: bool) -> Iterator[None]:
         torch.backends.cudnn.benchmark = before
 
 
+def profile_table(step: Callable[[], Any], device: str, steps: int, rows: int = 15) -> str:
+    """The operators that take the most self time over ``steps`` calls of ``step`` (device time on an
+    accelerator), as torch.profiler's table."""
+    from torch.profiler import profile
+    with profile(activities=torch.profiler.supported_activities()) as prof:
+        for _ in range(steps):
+            step()
+        synchronize(device)
+    sort_by = 'self_cpu_time_total' if device == 'cpu' else 'self_device_time_total'
+    return prof.key_averages().table(sort_by=sort_by, row_limit=rows)
+
+
+def _type_name(type_: Any) -> str:
+    return type_ if isinstance(type_, str) else getattr(type_, '__name__', str(type_))
+
+
 def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: int = 10,
                      modes: Sequence[str] = ('train', 'infer'), input_size: Optional[Sequence[int]] = None,
                      amp: bool = False, channels_last: bool = False,
                      batch_fn: Optional[Callable[[Config, int, Sequence[int]], Dict[str, Any]]] = None,
-                     flops: bool = True, amp_dtype: Optional[str] = None) -> BenchmarkResult:
+                     flops: bool = True, amp_dtype: Optional[str] = None, profile: int = 0) -> BenchmarkResult:
     """Measures one config.
 
-    The config's own speed settings apply as in training: ``env_cfg.cudnn_benchmark`` (cuDNN autotuning) and
+    The config's own speed settings apply as in training: ``env_cfg.cudnn_benchmark`` (cuDNN autotuning),
     ``compile`` (``torch.compile`` of ``model.train_step``, exactly what mmengine's Runner compiles; inference
-    is not compiled by the Runner, so not here either).
+    is not compiled by the Runner, so not here either), an ``AmpOptimWrapper`` (with its ``dtype``) and a
+    ``ChannelsLastHook`` in ``custom_hooks``. The arguments below switch levers on for configs that lack them.
 
     Args:
         cfg: the loaded config.
@@ -188,9 +205,15 @@ def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: i
         flops: count GFLOPs with mmengine's complexity counter.
         amp_dtype: ``'float16'`` or ``'bfloat16'`` with ``amp``; default: mmengine's (float16 on accelerators,
             bfloat16 on the CPU, the only types each autocasts to by default).
+        profile: after timing, run this many training steps under ``torch.profiler`` and keep the table of the
+            most expensive operators in ``extra['profile']`` (self time on the device, or on the CPU).
     """
     device = get_device()
     input_size = tuple(input_size or model_input_size(cfg))
+    if _type_name(cfg.optim_wrapper.get('type', 'OptimWrapper')) == 'AmpOptimWrapper':  # the config trains with AMP
+        amp, amp_dtype = True, amp_dtype or cfg.optim_wrapper.get('dtype', None)
+    channels_last = channels_last or any(_type_name(h.get('type')) == 'ChannelsLastHook'
+                                         for h in cfg.get('custom_hooks', []))
     if amp and amp_dtype is None:
         amp_dtype = 'bfloat16' if device == 'cpu' else 'float16'
     cast_dtype = getattr(torch, amp_dtype) if amp else None
@@ -218,11 +241,16 @@ def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: i
                 train_step = torch.compile(train_step, **result.extra['compile'])
             seconds = _time_steps(lambda: train_step(batch, optim_wrapper), device, warmup, iters)
             result.train_img_per_s = batch_size / seconds
+            if profile > 0:
+                result.extra['profile'] = profile_table(lambda: train_step(batch, optim_wrapper), device, profile)
         if 'infer' in modes:
             model.eval()
 
             def infer() -> Any:
-                with torch.no_grad(), autocast(enabled=amp, dtype=cast_dtype):
+                # mmengine's autocast allows only bfloat16 on a CPU; torch's own takes float16 there too
+                cast = torch.autocast('cpu', dtype=cast_dtype, enabled=amp) if device == 'cpu' else \
+                    autocast(enabled=amp, dtype=cast_dtype)
+                with torch.no_grad(), cast:
                     return model.test_step(batch)
 
             seconds = _time_steps(infer, device, warmup, iters)
@@ -230,17 +258,27 @@ def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: i
     return result
 
 
+def setup_label(extra: Dict[str, Any]) -> str:
+    """Short description of the speed settings a result was measured with, e.g. ``bf16+nhwc+compile``."""
+    short = {'float32': 'fp32', 'float16': 'fp16', 'bfloat16': 'bf16'}
+    parts = [short.get(extra.get('precision', 'float32'), str(extra.get('precision')))]
+    parts += [name for key, name in (('channels_last', 'nhwc'), ('compile', 'compile'),
+                                      ('cudnn_benchmark', 'cudnn-bench')) if extra.get(key) not in (None, False)]
+    return '+'.join(parts)
+
+
 def format_table(results: List[BenchmarkResult]) -> str:
     """A plain-text table; the last columns give each config's throughput relative to the first (baseline)."""
-    header = ['config', 'device', 'batch', 'input WxH', 'params (M)', 'GFLOPs', 'train img/s', 'infer img/s',
-              'train time x', 'infer time x']
+    header = ['config', 'device', 'setup', 'batch', 'input WxH', 'params (M)', 'GFLOPs', 'train img/s',
+              'infer img/s', 'train time x', 'infer time x']
     rows = []
     base = results[0]
     for r in results:
         def ratio(ours: Optional[float], ref: Optional[float]) -> str:
             return f'{ref / ours:.2f}' if ours and ref else '-'
         rows.append([
-            r.config.split('/')[-1], r.device, str(r.batch_size), 'x'.join(map(str, r.input_size)),
+            r.config.split('/')[-1], r.device, setup_label(r.extra), str(r.batch_size),
+            'x'.join(map(str, r.input_size)),
             f'{r.params_m:.3f}', f'{r.gflops:.3f}' if r.gflops is not None else '-',
             f'{r.train_img_per_s:.1f}' if r.train_img_per_s else '-',
             f'{r.infer_img_per_s:.1f}' if r.infer_img_per_s else '-',

@@ -9,7 +9,11 @@ network once per lambda) next to the shared prefix:
         configs/mipnet_w48.py::model.backbone.shared_prefix=False
 
 Time ratios ("time x") are per-image times relative to the first config, measured in this one run on the
-device mmengine picks (CPU, CUDA or Ascend NPU).
+device mmengine picks (CPU, CUDA or Ascend NPU). Each speed lever is an option of its own, so that one run can
+compare them, e.g. the same config in float32 and bfloat16, or eager and compiled:
+
+    python tools/analysis/benchmark.py CONFIG CONFIG::compile=True CONFIG::env_cfg.cudnn_benchmark=True
+    python tools/analysis/benchmark.py CONFIG --amp --amp-dtype bfloat16 --channels-last
 """
 import argparse
 import json
@@ -18,6 +22,7 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 
 from mmpose_ext.analysis import benchmark_config, format_table
+from mmpose_ext.tools.common import check_amp_device
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -29,9 +34,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--iters', type=int, default=10, help='timed steps')
     parser.add_argument('--mode', choices=['train', 'infer', 'both'], default='both')
     parser.add_argument('--input-size', type=int, nargs=2, metavar=('W', 'H'), help='override the input size')
-    parser.add_argument('--amp', action='store_true', help='mixed precision (accelerators only)')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: autocast, and mmengine\'s AmpOptimWrapper for training (on a CPU: '
+                        'autocast only)')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
+                        help='autocast dtype with --amp (default: float16 on accelerators, bfloat16 on CPUs)')
     parser.add_argument('--channels-last', action='store_true', help='NHWC memory format')
+    parser.add_argument('--compile', action='store_true',
+                        help='torch.compile the training step, as the config setting compile=True makes mmengine\'s '
+                        'Runner do (options: --cfg-options "compile.mode=max-autotune")')
+    parser.add_argument('--cudnn-benchmark', action='store_true',
+                        help='cuDNN autotuning (env_cfg.cudnn_benchmark=True) for every config')
     parser.add_argument('--no-flops', action='store_true', help='skip the GFLOPs count')
+    parser.add_argument('--profile', type=int, default=0, metavar='STEPS',
+                        help='also profile STEPS training steps and print the most expensive operators per config')
     parser.add_argument('--out', help='write the results to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, help='override entries of every config')
     return parser.parse_args(argv)
@@ -39,13 +55,16 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    from mmpose_ext.tools.common import check_amp_device  # the one --amp message of every tool
-    check_amp_device(args.amp)
+    check_amp_device(args.amp or bool(args.amp_dtype), cpu_autocast=True)  # CPU: autocast timing, no scaler
     modes = ('train', 'infer') if args.mode == 'both' else (args.mode, )
     results = []
     for spec in args.configs:
         path, *overrides = spec.split('::')
         cfg = Config.fromfile(path)
+        if args.compile:
+            cfg.compile = True
+        if args.cudnn_benchmark:
+            cfg.setdefault('env_cfg', {})['cudnn_benchmark'] = True
         if args.cfg_options:
             cfg.merge_from_dict(args.cfg_options)
         for item in overrides:
@@ -55,9 +74,12 @@ def main(argv: Optional[List[str]] = None) -> None:
             cfg.merge_from_dict({key: DictAction._parse_iterable(value)})
         print(f'benchmarking {spec} ...', flush=True)
         result = benchmark_config(cfg, batch_size=args.batch_size, warmup=args.warmup, iters=args.iters,
-                                  modes=modes, input_size=args.input_size, amp=args.amp,
-                                  channels_last=args.channels_last, flops=not args.no_flops)
+                                  modes=modes, input_size=args.input_size, amp=args.amp or bool(args.amp_dtype),
+                                  amp_dtype=args.amp_dtype, channels_last=args.channels_last,
+                                  flops=not args.no_flops, profile=args.profile)
         result.config = spec
+        if 'profile' in result.extra:
+            print(f'most expensive operators of {spec} (training, {args.profile} steps):\n{result.extra["profile"]}')
         results.append(result)
     print(format_table(results))
     if args.out:

@@ -64,3 +64,27 @@ def test_mipnet_shared_prefix_costs_under_1_5x_hrnet_in_flops(repo_root: Path):
     duplicated = count_gflops(build_model(cfg), sizes, 'cpu')
     assert 1.35 < shared / hrnet < 1.5
     assert duplicated / hrnet == pytest.approx(2.0, abs=0.02)
+
+
+def test_benchmark_levers_in_one_run(run_tool, tmp_path: Path):
+    """Mixed precision from the config's own AmpOptimWrapper (bf16 on the CPU), channels-last from its
+    ChannelsLastHook, and the per-row overrides that switch levers off, as the speed-lever table is measured."""
+    out = tmp_path / 'levers.json'
+    bf16 = LITE + '::optim_wrapper.type=AmpOptimWrapper::optim_wrapper.dtype=bfloat16'
+    no_hook = LITE + '::custom_hooks=[]::env_cfg.cudnn_benchmark=False'
+    per_sample = MIPNET_LITE + '::model.head.batched_decode=False'
+    proc = run_tool([sys.executable, 'tools/analysis/benchmark.py', LITE, bf16, no_hook, per_sample, '--batch-size',
+                     '2', '--warmup', '1', '--iters', '1', '--no-flops', '--out', str(out)])
+    results = json.loads(out.read_text())
+    assert [r['extra']['precision'] for r in results] == ['float32', 'bfloat16', 'float32', 'float32']
+    assert [r['extra']['channels_last'] for r in results] == [True, True, False, True]
+    assert [r['extra']['cudnn_benchmark'] for r in results] == [True, True, False, True]
+    assert all(r['train_img_per_s'] > 0 and r['infer_img_per_s'] > 0 for r in results)
+    assert 'bf16+nhwc+cudnn-bench' in proc.stdout and 'fp32+nhwc' in proc.stdout
+
+
+def test_benchmark_amp_dtype_flag_on_the_cpu(repo_root: Path):
+    """--amp-dtype float16 on a CPU: autocast (torch's, mmengine's allows only bf16 there), no grad scaler."""
+    cfg = Config.fromfile(str(repo_root / MIPNET_LITE))
+    result = benchmark_config(cfg, batch_size=2, warmup=0, iters=1, amp=True, amp_dtype='float16', flops=False)
+    assert result.extra['precision'] == 'float16' and result.train_img_per_s > 0 and result.infer_img_per_s > 0

@@ -28,12 +28,15 @@ class MultiInstanceHeatmapHead(HeatmapHead):
 
     Args:
         num_instances: N, the number of instances per crop (must match the backbone's).
+        batched_decode: decode MSRA heatmaps for the whole batch on their device (:func:`batched_msra_decode`);
+            False: mmpose's per-sample numpy decoding (same results, N times the host work).
         **kwargs: the arguments of mmpose's ``HeatmapHead``.
     """
 
-    def __init__(self, num_instances: int = 2, **kwargs) -> None:
+    def __init__(self, num_instances: int = 2, batched_decode: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
         self.num_instances = num_instances
+        self.batched_decode = batched_decode
 
     def _check_rows(self, rows: int, batch_size: int) -> None:
         if rows != self.num_instances * batch_size:
@@ -70,7 +73,8 @@ class MultiInstanceHeatmapHead(HeatmapHead):
     def decode(self, batch_outputs: Tensor) -> List[InstanceData]:
         """One pose per heatmap row; MSRA heatmaps are decoded for the whole batch on their device
         (:func:`batched_msra_decode`, equal to mmpose's per-sample numpy decoding), other codecs by mmpose."""
-        decoded = batched_msra_decode(batch_outputs, self.decoder) if isinstance(batch_outputs, Tensor) else None
+        decoded = batched_msra_decode(batch_outputs, self.decoder) \
+            if self.batched_decode and isinstance(batch_outputs, Tensor) else None
         if decoded is None:
             return super().decode(batch_outputs)
         keypoints, scores = decoded
