@@ -57,3 +57,21 @@ def test_train_resume_and_multiscale_test(run_tool, repo_root, data_dir, tmp_pat
     assert 'Epoch(test)' in proc.stdout + proc.stderr
     results = json.loads(Path(f'{out}.keypoints.json').read_text())
     assert isinstance(results, list)  # an untrained model may find nobody; the file is still written
+    # the picture tool on the trained checkpoint, in this process
+    from mmpose_ext.tools.bottomup_demo import main as picture
+    picture([str(config), str(work / 'epoch_2.pth'), str(data_dir / 'coco'), '--num', '2',
+             '--out', str(tmp_path / 'bottomup.jpg')])
+    assert (tmp_path / 'bottomup.jpg').stat().st_size > 0
+
+
+def test_each_grouped_person_gets_its_own_colour():
+    import numpy as np
+
+    from mmpose_ext.visualization import PALETTE, draw_grouped_poses
+    image = np.zeros((64, 64, 3), np.uint8)
+    keypoints = np.array([[[10, 10], [10, 30], [20, 20]], [[40, 10], [40, 30], [50, 20]], [[5, 5], [6, 6], [7, 7]]],
+                         np.float32)
+    scores = np.array([[1, 1, 1], [1, 1, 1], [1, 0, 0]], np.float32)  # the third has one joint only: skipped
+    canvas, drawn = draw_grouped_poses(image, keypoints, scores, [(0, 1)], kpt_thr=0.3, min_joints=2)
+    assert drawn == 2
+    assert tuple(canvas[20, 10]) == PALETTE[0] and tuple(canvas[20, 40]) == PALETTE[1]

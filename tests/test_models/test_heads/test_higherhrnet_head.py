@@ -145,3 +145,41 @@ def test_predict_batch_with_flip_and_scales_in_input_pixels():
     best = preds[0].keypoints[int(np.argmax(preds[0].keypoint_scores[:, 0]))][0]
     assert abs(best[0] - 21.5) <= 2.0 and abs(best[1] - 29.5) <= 2.0
     assert len(multi) == 2
+
+
+def test_ideal_maps_decode_back_to_image_coordinates():
+    """Maps with a peak at every projected joint and one tag value per person come back as the ground truth in
+    original image pixels (HigherHRNetResize's metadata, the head's rescaling, the estimator's inverse)."""
+    from mmpose.models.pose_estimators import BottomupPoseEstimator
+
+    from mmpose_ext.datasets.transforms.higherhrnet_transforms import HigherHRNetResize
+    rng = np.random.default_rng(0)
+    img_w, img_h, persons = 300, 200, 3
+    gt = np.stack([rng.uniform(20, 280, (persons, K)), rng.uniform(20, 180, (persons, K))], -1).astype(np.float32)
+    results = HigherHRNetResize(input_size=(128, 128))(dict(img=np.zeros((img_h, img_w, 3), np.uint8),
+                                                           ori_shape=(img_h, img_w)))
+    in_w, in_h = results['input_size']
+    assert (in_w, in_h) == (192, 128)  # short side 128, long side 128 * 1.5, a multiple of 64
+    center, scale = results['input_scale'] / 2, results['input_scale']
+    on_input = (gt - results['input_center'] + center) / scale * np.array([in_w, in_h])
+    yy, xx = np.mgrid[0:in_h, 0:in_w]
+    heatmaps = np.zeros((1, K, in_h, in_w), np.float32)
+    tags = np.zeros((1, K, in_h, in_w), np.float32)
+    for p in range(persons):
+        for k in range(K):
+            x, y = on_input[p, k]
+            blob = np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / 8)
+            heatmaps[0, k] = np.maximum(heatmaps[0, k], blob)
+            tags[0, k][blob > 0.01] = 3.0 * p
+    head = make_head()
+    head.decoder.decode_keypoint_order = list(range(K))
+    sample = PoseDataSample()
+    sample.set_metainfo(dict(batch_input_shape=(in_h, in_w), input_size=results['input_size'],
+                             input_center=results['input_center'], input_scale=results['input_scale']))
+    preds = head.decode_maps(torch.from_numpy(heatmaps), torch.from_numpy(tags), [sample])
+    out = BottomupPoseEstimator.add_pred_to_datasample(None, preds, None, [sample])[0].pred_instances
+    assert len(out.keypoints) == persons
+    order = np.argsort(out.keypoints[:, 0, 0])
+    expected = gt[np.argsort(gt[:, 0, 0])]
+    # within 1.5 original pixels (0.25 px refinement steps and integer peaks at 128/200 of the image scale)
+    assert np.abs(out.keypoints[order] - expected).max() < 1.5
