@@ -11,12 +11,22 @@ from mmengine.config import Config
 from mmpose_ext.analysis.benchmark import build_model, fake_batch, model_input_size
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py') if '_base_' not in p.relative_to(ROOT).parts)
+ALIASES = {ROOT / 'configs' / 'mipnet_w48.py': ROOT / 'configs' / 'mipnet' / 'td-hm_mipnet-w48_coco-384x288.py'}
+CONFIGS = sorted(p for p in (ROOT / 'configs').rglob('*.py')
+                 if '_base_' not in p.relative_to(ROOT).parts and p not in ALIASES)
 SMALL_INPUT = (64, 64)  # (width, height)
 
 
 def test_configs_exist():
     assert CONFIGS, 'no configs found'
+    top_level = sorted(p.name for p in (ROOT / 'configs').glob('*.py'))
+    assert top_level == ['mipnet_w48.py'], f'configs belong in a method folder; only the one alias stays: {top_level}'
+
+
+@pytest.mark.parametrize('alias', sorted(ALIASES), ids=lambda p: p.name)
+def test_alias_is_the_same_config(alias: Path):
+    # the alias is the README's entry point; it must not drift from the method folder's config
+    assert Config.fromfile(str(alias)).to_dict() == Config.fromfile(str(ALIASES[alias])).to_dict()
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=lambda p: str(p.relative_to(ROOT / 'configs')))
