@@ -1,5 +1,5 @@
-"""The plugin never names a device or a backend itself: mmengine chooses CPU, CUDA (nccl) or NPU (hccl); and no op of
-a shipped config mixes tensors of different devices (checked with the ``meta`` device standing in for an accelerator)."""
+"""The plugin never names a device or a backend itself: mmengine chooses CPU, CUDA (nccl) or NPU (hccl); and no op
+of a shipped config mixes tensors of different devices (the ``meta`` device stands in for an accelerator)."""
 from __future__ import annotations
 
 import ast

@@ -13,14 +13,16 @@ from mmpose_ext.analysis.benchmark import build_model, fake_batch
 from mmpose_ext.utils import enable_float32_to_numpy
 
 ROOT = Path(__file__).resolve().parents[2]
-# one config per head type: mmpose's HeatmapHead, MultiInstanceHeatmapHead, MultiStackHeatmapHead, the FPD distiller,
-# PoseFixHead
+# one config per head type: mmpose's HeatmapHead, MultiInstanceHeatmapHead, MultiStackHeatmapHead, the FPD distiller
+# (hourglass and HRNet teachers), PoseFixHead, HigherHRNetHead
 HEAD_CONFIGS = [
     'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py',
     'configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py',
     'configs/hourglass_fpd/td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py',
     'configs/hourglass_fpd/fpd_hourglass-s4-64-to-s2-64-mobile_synthcrowd-128x128.py',
+    'configs/hourglass_fpd/fpd_hrnet-lite-to-hourglass-s2-64-mobile_synthcrowd-128x128.py',
     'configs/posefix/posefix_r18_synthcrowd-128x96.py',
+    'configs/higherhrnet/ae_higherhrnet-lite_synthcrowd-256x256.py',
 ]
 
 
