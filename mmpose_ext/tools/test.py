@@ -47,6 +47,7 @@ def apply_test_args(cfg: Config, args: argparse.Namespace) -> Config:
         set_test_bbox_file(cfg, args.bbox_file)
     if args.show:
         enable_visualization(cfg, args)  # a window per box: mmpose's PoseVisualizationHook
+        cfg.default_hooks.visualization['out_dir'] = None  # files: --show-dir's PredictionPictureHook
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise SystemExit(f'--dump must name a .pkl or .pickle file, got {args.dump}')
