@@ -12,7 +12,7 @@ with read_base():
 from mmengine.dataset import DefaultSampler
 from mmengine.optim import MultiStepLR
 from mmpose.codecs import AssociativeEmbedding
-from mmpose.datasets import BottomupGetHeatmapMask, CocoDataset, LoadImage, PackPoseInputs, RandomFlip
+from mmpose.datasets import BottomupGetHeatmapMask, CocoDataset, LoadImage, RandomFlip
 from mmpose.models import HRNet
 from torch.optim import Adam
 
@@ -41,7 +41,7 @@ train_pipeline = [
     dict(type=RandomFlip, direction='horizontal'),
     dict(type=GenerateHigherHRNetTargets, encoder=target_codecs, max_instances=30),
     dict(type=BottomupGetHeatmapMask),
-    dict(type=PackPoseInputs),
+    dict(type=PackBottomupInputs),
 ]
 # short side to 512, long side to a multiple of 64; multi-scale test: aug_scales=[2, 0.5] (the reference's [2, 1, 0.5])
 val_pipeline = [

@@ -199,15 +199,25 @@ class HigherHRNetResize(BottomupResize):
 
 @TRANSFORMS.register_module()
 class PackBottomupInputs(PackPoseInputs):
-    """``PackPoseInputs`` that keeps an image pyramid as a list of tensors (scale 1 first).
+    """``PackPoseInputs`` for bottom-up data: keeps an image pyramid as a list of tensors (scale 1 first) and
+    leaves ``category_id`` out of the metainfo.
 
     mmpose's packer stacks the images of a pyramid into one tensor, which fails for images of different sizes
-    (every multi-scale test); ``BottomupDataPreprocessor`` batches each scale on its own. Single images are
-    packed exactly as mmpose does.
+    (every multi-scale test); ``BottomupDataPreprocessor`` batches each scale on its own. In bottom-up mode the
+    data info's ``category_id`` is the list of the image's annotations' categories, which mmpose's ``CocoMetric``
+    would copy into every predicted pose (a list where COCO wants one id; the official metric refuses it);
+    without it every pose gets category 1 (person). Single images are otherwise packed exactly as mmpose does.
 
     Args:
+        meta_keys: as :class:`mmpose.datasets.transforms.PackPoseInputs`, default its keys without
+            ``category_id``.
         **kwargs: as :class:`mmpose.datasets.transforms.PackPoseInputs`.
     """
+
+    def __init__(self, meta_keys: Optional[Sequence[str]] = None, **kwargs) -> None:
+        if meta_keys is None:
+            meta_keys = tuple(k for k in PackPoseInputs().meta_keys if k != 'category_id')
+        super().__init__(meta_keys=meta_keys, **kwargs)
 
     def transform(self, results: Dict) -> Dict:
         imgs = results.get('img')
