@@ -64,7 +64,8 @@ start=$SECONDS
 # ---------------------------------------------------------------- build tools
 log "build tools (setuptools<82 keeps pkg_resources for mmcv's setup.py and mim)"
 "${PIPC[@]}" -q --upgrade pip "setuptools<82" wheel
-"${PIPC[@]}" -q "numpy<2" cython ninja packaging
+# numpy together with OpenCV, so that the numpy that xtcocotools is built against below stays installed
+"${PIPC[@]}" -q numpy opencv-python cython ninja packaging
 
 # ---------------------------------------------------------------- torch
 torch_ok() {
@@ -96,7 +97,7 @@ else
   wheel="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n1 || true)"
   if [[ -z "$wheel" ]]; then
     log "building mmcv $MMCV_VERSION with ops for $TORCH_TAG (about 15 min on 2 cores; cached afterwards in $WHEEL_DIR)"
-    "${PIPC[@]}" -q addict yapf pyyaml pillow "opencv-python<4.12" "mmengine==0.10.7"
+    "${PIPC[@]}" -q addict yapf pyyaml pillow opencv-python "mmengine==0.10.7"
     MMCV_WITH_OPS=1 MAX_JOBS="${MAX_JOBS:-$(nproc)}" quiet_pip wheel -q --no-cache-dir --no-build-isolation \
       --no-deps -c "$CONSTRAINTS" -w "$WHEEL_DIR" "mmcv==$MMCV_VERSION"
     wheel="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl | head -n1)"
@@ -114,6 +115,18 @@ log "mmdet and mmpose without their declared dependencies (chumpy cannot be buil
 log "openmim without its openxlab chain (it pins setuptools~=60.2, requests~=2.28, rich~=13.4)"
 "${PIPC[@]}" -q --no-deps "openmim==0.3.9"
 "${PIPC[@]}" -q click colorama model-index pandas rich tabulate requests
+
+# ---------------------------------------------------------------- xtcocotools against the final numpy
+# Last, so that no later pip call changes numpy under it. Its PyPI wheels are compiled against numpy 1.x and fail
+# under numpy 2 ("numpy.dtype size changed"); the source package builds in about 10 s. No pip cache: a wheel cached
+# from a build against another numpy would come back.
+if "$PY" -c "import xtcocotools._mask, xtcocotools.coco" 2>/dev/null; then
+  log "xtcocotools imports with numpy $("$PY" -c 'import numpy; print(numpy.__version__)')"
+else
+  log "building xtcocotools from its source package against numpy $("$PY" -c 'import numpy; print(numpy.__version__)')"
+  "${PIPC[@]}" -q --force-reinstall --no-deps --no-cache-dir --no-build-isolation --no-binary xtcocotools \
+    "xtcocotools==1.14.3"
+fi
 
 log "mmpose_ext (editable)"
 "${PIPC[@]}" -q --no-deps --no-build-isolation -e "$ROOT"
