@@ -31,7 +31,7 @@ def test_benchmark_cli_writes_json_with_ratios(repo_root: Path, run_tool, tmp_pa
     out = tmp_path / 'bench.json'
     naive = MIPNET_LITE + '::model.backbone.shared_prefix=False'  # a config with overrides of its own
     proc = run_tool([sys.executable, 'tools/analysis/benchmark.py', LITE, naive, '--batch-size', '2', '--warmup',
-                     '1', '--iters', '2', '--out', str(out)])
+                     '1', '--iters', '2', '--repeat', '2', '--out', str(out)])
     results = json.loads(out.read_text())
     assert [r['config'] for r in results] == [LITE, naive]
     # without the shared prefix, MIPNet runs the whole network once per lambda: twice HRNet-lite's FLOPs
@@ -40,6 +40,7 @@ def test_benchmark_cli_writes_json_with_ratios(repo_root: Path, run_tool, tmp_pa
         assert r['device'] == 'cpu' and r['batch_size'] == 2 and r['input_size'] == [96, 128]
         assert r['train_img_per_s'] > 0 and r['infer_img_per_s'] > 0 and r['gflops'] > 0
     assert 'train time x' in proc.stdout and 'infer time x' in proc.stdout
+    assert 'round 2/2' in proc.stdout and all(r['extra']['rounds'] == 2 for r in results)
 
 
 def test_table_ratios_are_relative_to_the_first_config():

@@ -12,9 +12,11 @@
 # 2. real training throughput of MIPNet-W48 in bf16 (synthetic crowd data, the config's pipeline, $WORKERS
 #    loader workers): img/s, data wait, peak memory, workers needed.
 # 3. the tool tests, the AMP tests and the compile parity test on the device.
-# 4. (COMPILE=1) the bf16 MIPNet-W48 training step under torch.compile.
-# Every phase has its own time limit and log under $OUT; the summary is $OUT/summary.txt. Expected on one H200:
-# about 6 minutes with mmcv's wheel in .whl (about 2 more to build mmcv's CPU ops once).
+# 4. (COMPILE=1, 5 more minutes at most) the bf16 MIPNet-W48 training step under torch.compile.
+# Every phase has its own time limit and log under $OUT, cut so that the whole run ends within DEADLINE seconds
+# (460); the summary is $OUT/summary.txt. Order: bf16 table, throughput, fp16 and fp32 tables, tests. Expected on
+# one H200: about 6-7 minutes with mmcv's wheel in .whl; building mmcv's CPU ops once takes about 2 more, which the
+# deadline then takes from the last phases.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -25,14 +27,17 @@ WORKERS=${WORKERS:-$(( $(nproc) < 16 ? $(nproc) : 16 ))}
 HRNET=configs/baselines/td-hm_hrnet-w48_coco-384x288.py
 MIPNET=configs/mipnet/td-hm_mipnet-w48_coco-384x288.py
 TP_ARGS=(--iters 15 --warmup 5 --num-images 256)
-TESTS=(tests/test_tools tests/test_utils/test_amp.py tests/test_analysis)
+TESTS=(tests/test_tools tests/test_utils/test_amp.py tests/test_analysis/test_compile.py
+       tests/test_analysis/test_train_throughput.py)
 if [[ -n "${TINY:-}" ]]; then  # the CPU-runnable shape of every phase
   BATCH=2 ITERS=1 WORKERS=1
   HRNET=configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py
   MIPNET=configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py
   TP_ARGS=(--iters 2 --warmup 1 --num-images 8 --pipeline-samples 5)
   TESTS=(tests/test_utils/test_amp.py tests/test_analysis/test_train_throughput.py)
+  DEADLINE=${DEADLINE:-1800}  # a small CPU
 fi
+DEADLINE=${DEADLINE:-460}  # seconds for the whole run, setup included: every phase is cut to fit
 mkdir -p "$OUT"
 SUMMARY="$OUT/summary.txt"
 : > "$SUMMARY"
@@ -58,38 +63,41 @@ print(f'[gpu-check] torch {torch.__version__}, numpy {numpy.__version__}, device
 EOF
 note "stack ready after $((SECONDS - start)) s"
 
-run_phase() {  # run_phase NAME SECONDS CMD...: one phase with its own limit and log
+run_phase() {  # run_phase NAME SECONDS CMD...: one phase with its own limit (cut to what is left of DEADLINE)
   local name=$1 limit=$2; shift 2
-  local t0=$SECONDS
+  local t0=$SECONDS left=$(( DEADLINE - (SECONDS - start) ))
+  if (( left < 30 )); then note "$name: skipped, ${left} s left of the ${DEADLINE} s deadline"; return 1; fi
+  (( limit > left )) && limit=$left
   timeout "$limit" "$@" > "$OUT/$name.log" 2>&1
   local rc=$?
   note "$name: exit $rc in $((SECONDS - t0)) s (log $OUT/$name.log)"
   return $rc
 }
 
-# ---------------------------------------------------------------- 1. benchmark table
+# ---------------------------------------------------------------- 1-3. benchmark table, throughput, tests
 TRIO=("$HRNET" "$MIPNET" "$MIPNET::model.backbone.shared_prefix=False")
-for precision in bfloat16 float16 float32; do
-  extra=(--amp --amp-dtype "$precision" --channels-last)
+bench() {  # bench PRECISION SECONDS ITERS
+  local precision=$1 limit=$2 iters=$3 extra=()
+  [[ $precision != float32 ]] && extra=(--amp --amp-dtype "$precision" --channels-last)
   [[ $precision == bfloat16 ]] && extra+=(--profile 3)  # where the time goes, per config, in the log
-  [[ $precision == float32 ]] && extra=()
-  run_phase "bench_$precision" 200 "$PYTHON" tools/analysis/benchmark.py "${TRIO[@]}" --batch-size "$BATCH" \
-    --iters "$ITERS" --warmup 3 "${extra[@]}" --out "$OUT/bench_$precision.json"
+  run_phase "bench_$precision" "$limit" "$PYTHON" tools/analysis/benchmark.py "${TRIO[@]}" --batch-size "$BATCH" \
+    --iters "$iters" --warmup 3 "${extra[@]}" --out "$OUT/bench_$precision.json"
   sed -n '/^config /,$p' "$OUT/bench_$precision.log" | tee -a "$SUMMARY"
-done
-
-# ---------------------------------------------------------------- 2. real training throughput
-run_phase throughput 240 "$PYTHON" tools/analysis/train_throughput.py "$MIPNET" --amp --amp-dtype bfloat16 \
+}
+# the most wanted figures first, so that a cut deadline drops the least
+bench bfloat16 110 "$ITERS"
+run_phase throughput 100 "$PYTHON" tools/analysis/train_throughput.py "$MIPNET" --amp --amp-dtype bfloat16 \
   --batch-size "$BATCH" --num-workers "$WORKERS" "${TP_ARGS[@]}" --work-dir "$OUT/throughput" \
   --out "$OUT/throughput.json"
 sed -n '/^config /,$p' "$OUT/throughput.log" | tee -a "$SUMMARY"
-
-# ---------------------------------------------------------------- 3. tests on the device
-run_phase tests 240 "$PYTHON" -m pytest -q -x -p no:cacheprovider "${TESTS[@]}"
+bench float16 80 "$ITERS"
+bench float32 80 "$(( ITERS > 5 ? 5 : ITERS ))"
+run_phase tests 150 "$PYTHON" -m pytest -q -x -p no:cacheprovider "${TESTS[@]}"
 tail -n 3 "$OUT/tests.log" | tee -a "$SUMMARY"
 
 # ---------------------------------------------------------------- 4. torch.compile (optional)
 if [[ -n "${COMPILE:-}" ]]; then
+  DEADLINE=$(( DEADLINE + 300 ))
   run_phase compile 300 "$PYTHON" tools/analysis/benchmark.py "$MIPNET" "$MIPNET::compile=True" --mode train \
     --batch-size "$BATCH" --iters "$ITERS" --warmup 3 --amp --amp-dtype bfloat16 --channels-last --no-flops \
     --out "$OUT/compile.json"
