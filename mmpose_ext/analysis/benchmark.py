@@ -9,14 +9,15 @@ import copy
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 from mmengine.device import get_device
-from mmengine.optim import OptimWrapper, build_optim_wrapper
+from mmengine.optim import build_optim_wrapper
 from mmengine.runner.amp import autocast
 
+from mmpose_ext.engine.optim_wrappers import CPUAutocastOptimWrapper
 from mmpose_ext.utils import synchronize
 
 from .complexity import count_gflops
@@ -122,26 +123,6 @@ def build_model(cfg: Config) -> torch.nn.Module:
     """Builds the config's model without loading pretrained weights (throughput does not depend on them)."""
     from mmpose.registry import MODELS
     return MODELS.build(copy.deepcopy(cfg.model))
-
-
-class CPUAutocastOptimWrapper(OptimWrapper):
-    """mmengine's ``OptimWrapper`` whose forward runs under CPU autocast: what ``AmpOptimWrapper`` does on an
-    accelerator (its ``optim_context`` autocasts the forward, the backward runs outside), which mmengine 0.10.7
-    refuses to build on a CPU-only machine. bfloat16 needs no loss scaling; float16 on the CPU runs unscaled.
-
-    Args:
-        dtype: ``'bfloat16'`` or ``'float16'``.
-        **kwargs: the arguments of ``OptimWrapper``.
-    """
-
-    def __init__(self, dtype: Union[str, torch.dtype] = 'bfloat16', **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.cast_dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
-
-    @contextmanager
-    def optim_context(self, model: torch.nn.Module) -> Iterator[None]:
-        with super().optim_context(model), torch.autocast('cpu', dtype=self.cast_dtype):
-            yield
 
 
 def compile_options(cfg: Config) -> Optional[dict]:

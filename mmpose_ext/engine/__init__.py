@@ -1,5 +1,7 @@
-"""Hooks and loops of the plugin; importing this package registers them into mmpose's registries."""
+"""Hooks, loops and optim wrappers of the plugin; importing this package registers them into mmpose's registries."""
 from .hooks import ChannelsLastHook, ModelComplexityHook, ThroughputHook
 from .loops import PoseFixCascadeTestLoop
+from .optim_wrappers import CPUAutocastOptimWrapper
 
-__all__ = ['ChannelsLastHook', 'ModelComplexityHook', 'PoseFixCascadeTestLoop', 'ThroughputHook']
+__all__ = ['CPUAutocastOptimWrapper', 'ChannelsLastHook', 'ModelComplexityHook', 'PoseFixCascadeTestLoop',
+           'ThroughputHook']

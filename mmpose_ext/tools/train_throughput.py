@@ -47,7 +47,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     check_amp_device(args.amp or bool(args.amp_dtype), cpu_autocast=True)  # CPU: autocast only
     from mmengine.device import get_device
 
-    from mmpose_ext.analysis.benchmark import CPUAutocastOptimWrapper
+    import mmpose_ext.engine  # noqa: F401  (registers CPUAutocastOptimWrapper)
     from mmpose_ext.analysis.train_throughput import (format_result, innermost_dataset, measure_training,
                                                       point_at_synthetic_crowd, throughput_config)
     if not osp.isfile(args.config):
@@ -60,7 +60,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                             num_workers=args.num_workers)
     if args.amp or args.amp_dtype:
         if get_device() == 'cpu':  # mmengine's AmpOptimWrapper needs an accelerator; autocast alone on a CPU
-            cfg.optim_wrapper.update(type=CPUAutocastOptimWrapper, dtype=args.amp_dtype or 'bfloat16')
+            cfg.optim_wrapper.update(type='CPUAutocastOptimWrapper', dtype=args.amp_dtype or 'bfloat16')
         else:
             cfg.optim_wrapper.update(type='AmpOptimWrapper', loss_scale='dynamic')
             if args.amp_dtype:

@@ -1,5 +1,6 @@
-"""tools/analysis/train_throughput.py from a fresh checkout: synthetic data, a few real Runner iterations, the
-figures, and img_per_s in the training log (ThroughputHook of the default runtime)."""
+"""tools/analysis/train_throughput.py from a fresh checkout: synthetic data, a few real Runner iterations (with --amp:
+AmpOptimWrapper, or CPUAutocastOptimWrapper on a CPU), the figures, and img_per_s in the training log (ThroughputHook
+of the default runtime)."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ def test_train_throughput_tool(run_tool, tmp_path: Path):
     out = tmp_path / 'throughput.json'
     proc = run_tool([sys.executable, 'tools/analysis/train_throughput.py', MIPNET_LITE, '--iters', '2', '--warmup',
                      '1', '--batch-size', '4', '--num-workers', '0', '--num-images', '6', '--pipeline-samples', '5',
-                     '--work-dir', str(tmp_path / 'work'), '--out', str(out)])
+                     '--amp', '--work-dir', str(tmp_path / 'work'), '--out', str(out)])
     result = json.loads(out.read_text())
     assert result['iters'] == 2 and result['batch_size'] == 4 and result['num_workers'] == 0
     assert result['img_per_s'] > 0 and result['step_img_per_s'] >= result['img_per_s']

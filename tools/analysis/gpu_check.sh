@@ -7,16 +7,16 @@
 # 0. the stack: uses the active environment (or ./.venv) when mmpose and mmcv's ops import; otherwise sources
 #    .whl/setup_stack.sh (pre-downloaded wheels, see docs/benchmark.md "GPU check").
 # 1. benchmark table of the W48 trio (HRNet-W48, MIPNet-W48 with the shared prefix, MIPNet-W48 the reference's
-#    way), training and inference with flip test, at bf16, fp16 (both channels-last) and fp32, batch $BATCH; the
-#    bf16 log also has each config's most expensive operators (torch.profiler, 3 training steps).
+#    way), training and inference with flip test, in bf16 with channels-last, batch $BATCH, with each config's most
+#    expensive operators (torch.profiler, 3 training steps) in the log.
 # 2. real training throughput of MIPNet-W48 in bf16 (synthetic crowd data, the config's pipeline, $WORKERS
 #    loader workers): img/s, data wait, peak memory, workers needed.
-# 3. the tool tests, the AMP tests and the compile parity test on the device.
-# 4. (COMPILE=1, 5 more minutes at most) the bf16 MIPNet-W48 training step under torch.compile.
+# 3. the same table in fp16 (channels-last) and fp32.
+# 4. the tool tests, the AMP tests, the compile parity test and the throughput test on the device.
+# 5. (COMPILE=1, 5 more minutes at most) the bf16 MIPNet-W48 training step under torch.compile.
 # Every phase has its own time limit and log under $OUT, cut so that the whole run ends within DEADLINE seconds
-# (460); the summary is $OUT/summary.txt. Order: bf16 table, throughput, fp16 and fp32 tables, tests. Expected on
-# one H200: about 6-7 minutes with mmcv's wheel in .whl; building mmcv's CPU ops once takes about 2 more, which the
-# deadline then takes from the last phases.
+# (460, setup included); the summary is $OUT/summary.txt. Expected on one H200: about 6-7 minutes with mmcv's
+# wheel in .whl; building mmcv's CPU ops once takes about 2 more, which the deadline takes from the last phases.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -74,7 +74,7 @@ run_phase() {  # run_phase NAME SECONDS CMD...: one phase with its own limit (cu
   return $rc
 }
 
-# ---------------------------------------------------------------- 1-3. benchmark table, throughput, tests
+# ---------------------------------------------------------------- 1-4. tables, throughput, tests
 TRIO=("$HRNET" "$MIPNET" "$MIPNET::model.backbone.shared_prefix=False")
 bench() {  # bench PRECISION SECONDS ITERS
   local precision=$1 limit=$2 iters=$3 extra=()
@@ -95,7 +95,7 @@ bench float32 80 "$(( ITERS > 5 ? 5 : ITERS ))"
 run_phase tests 150 "$PYTHON" -m pytest -q -x -p no:cacheprovider "${TESTS[@]}"
 tail -n 3 "$OUT/tests.log" | tee -a "$SUMMARY"
 
-# ---------------------------------------------------------------- 4. torch.compile (optional)
+# ---------------------------------------------------------------- 5. torch.compile (optional)
 if [[ -n "${COMPILE:-}" ]]; then
   DEADLINE=$(( DEADLINE + 300 ))
   run_phase compile 300 "$PYTHON" tools/analysis/benchmark.py "$MIPNET" "$MIPNET::compile=True" --mode train \
