@@ -14,16 +14,19 @@ from mmpose_ext.utils import enable_float32_to_numpy
 
 ROOT = Path(__file__).resolve().parents[2]
 # one config per head type: mmpose's HeatmapHead, MultiInstanceHeatmapHead, MultiStackHeatmapHead, the FPD distiller
-# (hourglass and HRNet teachers), PoseFixHead, HigherHRNetHead
+# (an HRNet teacher resampled onto a stacked-hourglass student), PoseFixHead, HigherHRNetHead
 HEAD_CONFIGS = [
     'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py',
     'configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py',
     'configs/hourglass_fpd/td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py',
-    'configs/hourglass_fpd/fpd_hourglass-s4-64-to-s2-64-mobile_synthcrowd-128x128.py',
     'configs/hourglass_fpd/fpd_hrnet-lite-to-hourglass-s2-64-mobile_synthcrowd-128x128.py',
     'configs/posefix/posefix_r18_synthcrowd-128x96.py',
     'configs/higherhrnet/ae_higherhrnet-lite_synthcrowd-256x256.py',
 ]
+# bfloat16 for every head (numpy has no bfloat16: the crash); float16 (numpy has it, CPUs compute it slowly) for the
+# heads whose code handles the dtype itself
+CASES = [(c, torch.bfloat16) for c in HEAD_CONFIGS] + \
+    [(c, torch.float16) for c in (HEAD_CONFIGS[1], HEAD_CONFIGS[3], HEAD_CONFIGS[4])]
 
 
 def test_mmpose_to_numpy_reads_half_precision_as_float32():
@@ -39,8 +42,7 @@ def test_mmpose_to_numpy_reads_half_precision_as_float32():
         assert arrays[0][0].dtype.name == 'float32' and arrays[0][1].dtype.name == 'float32'
 
 
-@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16], ids=['bf16', 'fp16'])
-@pytest.mark.parametrize('config', HEAD_CONFIGS, ids=lambda c: Path(c).stem)
+@pytest.mark.parametrize('config,dtype', CASES, ids=[f'{Path(c).stem}-{str(d)[6:]}' for c, d in CASES])
 def test_head_loss_and_predict_under_autocast(config: str, dtype: torch.dtype):
     cfg = Config.fromfile(str(ROOT / config))
     torch.manual_seed(0)
