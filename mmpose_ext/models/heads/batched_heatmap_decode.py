@@ -1,4 +1,4 @@
-"""mmpose's MSRA heatmap decoding for a whole batch at once, on the device the heatmaps are on."""
+"""mmpose's MSRA heatmap decoding and heatmap PCK accuracy for a whole batch at once, on the heatmaps' device."""
 from __future__ import annotations
 
 from typing import Optional, Tuple
@@ -47,3 +47,44 @@ def batched_msra_decode(heatmaps: Tensor, codec: object) -> Optional[Tuple[np.nd
     host = torch.cat([locs, scores.unsqueeze(-1)], dim=-1).cpu().numpy()  # one transfer
     keypoints = (host[:, None, :, :2] * codec.scale_factor).astype(np.float32)
     return keypoints, np.ascontiguousarray(host[:, None, :, 2])
+
+
+def _heatmap_maximum(heatmaps: Tensor) -> Tensor:
+    """mmpose's ``get_heatmap_maximum`` locations (x, y) of (N, K, H, W) heatmaps: (N, K, 2) float32, -1 where the
+    maximum is not positive."""
+    width = heatmaps.shape[-1]
+    flat = heatmaps.detach().float().flatten(2)
+    index = flat.argmax(dim=2, keepdim=True)
+    positive = flat.gather(2, index) > 0
+    index = index.squeeze(2)
+    locs = torch.stack([index % width, torch.div(index, width, rounding_mode='floor')], dim=-1).float()
+    return torch.where(positive, locs, -1.0)
+
+
+def heatmap_pck_accuracy(output: Tensor, target: Tensor, mask: Tensor, thr: float = 0.05) -> Tensor:
+    """mmpose's ``pose_pck_accuracy(output, target, mask, thr)[1]`` (the training ``acc_pose``) on the device.
+
+    mmpose computes it in numpy: both (N, K, H, W) heatmap sets are copied to the host and searched there, every
+    training step; a multi-instance head has N times the rows. Here the arg-maxes run on the device and only the
+    0-dim result is read by the logger. Same definition: the arg-max of each map (-1 if not positive), distances
+    normalised by ``[H, W]`` (mmpose's order), per keypoint the fraction of masked-in samples closer than ``thr``,
+    averaged over the keypoints that have any.
+
+    Args:
+        output: predicted heatmaps (N, K, H, W).
+        target: target heatmaps (N, K, H, W).
+        mask: (N, K) booleans (or weights, > 0 counts).
+        thr: PCK threshold.
+
+    Returns:
+        A 0-dim float64 tensor on the heatmaps' device.
+    """
+    height, width = output.shape[-2:]
+    offset = (_heatmap_maximum(output) - _heatmap_maximum(target)).double()
+    norm = torch.tensor([height, width], dtype=torch.float64, device=output.device)
+    distances = torch.linalg.vector_norm(offset / norm, dim=-1).float()  # float32, as mmpose stores them
+    mask = mask.to(device=output.device) > 0
+    counted = mask.sum(dim=0)
+    per_keypoint = ((distances < thr) & mask).sum(dim=0).double() / counted.clamp(min=1)
+    has_samples = counted > 0
+    return (per_keypoint * has_samples).sum() / has_samples.sum().clamp(min=1)

@@ -73,3 +73,19 @@ def test_multi_instance_head_predicts_as_mmpose_decodes():
         np.testing.assert_array_equal(crop.keypoint_scores,
                                       np.concatenate([rows[b].keypoint_scores, rows[3 + b].keypoint_scores]))
         assert list(crop.instance_ids) == [0, 1]
+
+
+@pytest.mark.parametrize('seed', [0, 1, 2])
+def test_heatmap_pck_accuracy_equals_mmpose(seed: int):
+    from mmpose.evaluation.functional import pose_pck_accuracy
+
+    from mmpose_ext.models.heads.batched_heatmap_decode import heatmap_pck_accuracy
+    torch.manual_seed(seed)
+    output, target = torch.rand(8, 5, 16, 12), torch.rand(8, 5, 16, 12)
+    target[:4] = output[:4] + 0.01 * torch.rand(4, 5, 16, 12)  # some hits
+    target[5, 1] = 0  # an empty target map (location -1)
+    mask = torch.rand(8, 5) > 0.3
+    mask[:, 2] = False  # a keypoint without any sample: left out of the mean
+    _, expected, _ = pose_pck_accuracy(output.numpy(), target.numpy(), mask.numpy(), thr=0.05)
+    assert heatmap_pck_accuracy(output, target, mask).item() == pytest.approx(expected, abs=1e-12)
+    assert heatmap_pck_accuracy(output, target, torch.zeros(8, 5, dtype=torch.bool)).item() == 0.0
