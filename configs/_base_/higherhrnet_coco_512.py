@@ -77,6 +77,7 @@ val_evaluator = dict(type=OfficialCocoMetric, ann_file=data_root + 'annotations/
 test_evaluator = val_evaluator
 
 train_cfg.update(max_epochs=300, val_interval=50)
+env_cfg.update(cudnn_benchmark=False)  # bottom-up tests each image at its own size: autotuning would rerun per shape
 # the reference's optim.Adam(params, lr) ignores the yaml's weight decay
 optim_wrapper = dict(optimizer=dict(type=Adam, lr=1e-3, weight_decay=0))
 param_scheduler = [dict(type=MultiStepLR, begin=0, end=300, milestones=[200, 260], gamma=0.1, by_epoch=True)]
