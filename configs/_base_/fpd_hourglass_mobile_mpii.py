@@ -9,7 +9,7 @@ with read_base():
 
 from mmengine.hooks import SyncBuffersHook
 
-from mmpose_ext.engine import ModelComplexityHook
+from mmpose_ext.engine import ModelComplexityHook, ThroughputHook
 from mmpose_ext.models import FPDDistiller
 from mmpose_ext.models.losses import FastPoseDistillationLoss
 
@@ -20,4 +20,4 @@ model = dict(
     student_cfg='configs/hourglass_fpd/td-hm_hourglass-s2-b1-mobile_mpii-256x256.py',
     distill_loss=dict(type=FastPoseDistillationLoss, alpha=0.5, use_target_weight=False))
 # the complexity table reports the student, the network that runs at inference
-custom_hooks = [dict(type=SyncBuffersHook), dict(type=ModelComplexityHook, module='student')]
+custom_hooks = [dict(type=SyncBuffersHook), dict(type=ThroughputHook), dict(type=ModelComplexityHook, module='student')]

@@ -13,7 +13,7 @@ with read_base():
 
 from mmengine.hooks import SyncBuffersHook
 
-from mmpose_ext.engine import ModelComplexityHook
+from mmpose_ext.engine import ModelComplexityHook, ThroughputHook
 from mmpose_ext.models import FPDDistiller
 from mmpose_ext.models.losses import FastPoseDistillationLoss
 
@@ -25,4 +25,4 @@ model = dict(
     student_init='work_dirs/td-hm_hourglass-s4-128_mpii-256x256/best.pth',
     distill_loss=dict(type=FastPoseDistillationLoss, alpha=0.5, use_target_weight=True))
 # the complexity table reports the student, the network that runs at inference
-custom_hooks = [dict(type=SyncBuffersHook), dict(type=ModelComplexityHook, module='student')]
+custom_hooks = [dict(type=SyncBuffersHook), dict(type=ThroughputHook), dict(type=ModelComplexityHook, module='student')]
