@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.device import get_device
+from mmengine.hooks import Hook
 
 # dataset types whose annotation layout the synthetic crowd set can stand in for
 _COCO_LAYOUT = ('CocoDataset', 'SyntheticCrowdDataset', 'OCHumanDataset', 'OfficialOCHumanDataset')
@@ -134,10 +135,25 @@ def pipeline_samples_per_s(cfg: Config, num_samples: int = 50) -> float:
     return count / (time.perf_counter() - start)
 
 
-def _peak_memory(device: str) -> tuple:
-    if device != 'cpu' and hasattr(torch, 'accelerator') and torch.accelerator.is_available():
-        return torch.accelerator.max_memory_allocated() / 2 ** 20, f'{device} allocated'
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'host RSS'
+def _accelerator_in_use(device: str) -> bool:
+    return device != 'cpu' and hasattr(torch, 'accelerator') and torch.accelerator.is_available()
+
+
+class _PeakMemoryHook(Hook):
+    """Keeps the largest device memory allocated after any training iteration.
+
+    mmengine's log processor resets the accelerator's peak statistics every time it logs, so the peak read after
+    ``runner.train()`` is only the last logging window's (795 MiB against 19.7 GiB in the iteration log, MIPNet-W48
+    bf16 batch 64 on an H200). This hook runs before the logger (priority NORMAL) and keeps the maximum.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self) -> None:
+        self.peak_bytes = 0
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self.peak_bytes = max(self.peak_bytes, torch.accelerator.max_memory_allocated())
 
 
 def measure_training(cfg: Config, iters: int = 20, warmup: int = 5, pipeline_samples: int = 50) -> ThroughputResult:
@@ -151,9 +167,13 @@ def measure_training(cfg: Config, iters: int = 20, warmup: int = 5, pipeline_sam
     """
     from mmengine.runner import Runner
     device = get_device()
-    if device != 'cpu' and hasattr(torch, 'accelerator') and torch.accelerator.is_available():
+    peak_hook = None
+    if _accelerator_in_use(device):
         torch.accelerator.reset_peak_memory_stats()
     runner = Runner.from_cfg(cfg)
+    if _accelerator_in_use(device):
+        peak_hook = _PeakMemoryHook()
+        runner.register_hook(peak_hook)
     runner.train()
     hub = runner.message_hub
     times = np.asarray(hub.get_scalar('train/time').data[0], dtype=np.float64)[warmup:]
@@ -161,7 +181,10 @@ def measure_training(cfg: Config, iters: int = 20, warmup: int = 5, pipeline_sam
     if len(times) == 0:
         raise RuntimeError(f'no timed iterations: ran {warmup + iters} with {warmup} of warm-up')
     batch_size = cfg.train_dataloader.batch_size
-    peak, kind = _peak_memory(device)
+    if peak_hook is not None:
+        peak, kind = peak_hook.peak_bytes / 2 ** 20, f'{device} allocated'
+    else:
+        peak, kind = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'host RSS'
     result = ThroughputResult(
         config=cfg.filename or '', device=device, batch_size=batch_size,
         num_workers=cfg.train_dataloader.get('num_workers', 0), iters=len(times),
