@@ -21,7 +21,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 
 from mmpose_ext.utils import safe_checkpoint_globals
-from mmpose_ext.utils.checkpoint_conversion import ConversionError, extract_state_dict, refuse_mismatch
+from mmpose_ext.utils.checkpoint_conversion import ConversionError, load_reference_state, refuse_mismatch
 
 HEAD_PREFIXES = ('final_layers.', 'deconv_layers.')
 
@@ -64,11 +64,10 @@ def convert_state_dict(source: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch
     return converted, layout, len(half)
 
 
-def load_reference(path: Path) -> Dict[str, torch.Tensor]:
-    """Reads a checkpoint weights-only (tensors and plain values; anything else is refused)."""
-    with torch.serialization.safe_globals(safe_checkpoint_globals()):
-        checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    return extract_state_dict(checkpoint, str(path))
+def load_reference(path: str) -> Dict[str, torch.Tensor]:
+    """Reads a checkpoint weights-only (tensors and plain values, mmengine's metadata types; anything else is
+    refused)."""
+    return load_reference_state(path, safe_checkpoint_globals())
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -85,16 +84,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     src = Path(args.src)
-    if not src.is_file():
-        raise SystemExit(f'error: {src} does not exist')
     try:
-        reference = load_reference(src)
-    except ConversionError as err:
-        raise SystemExit(f'error: {err}')
-    except Exception as err:  # unpickling refused or corrupt file
-        raise SystemExit(f'error: cannot read {src} as a weights-only checkpoint: {err}')
-    try:
-        state, layout, num_half = convert_state_dict(reference)
+        state, layout, num_half = convert_state_dict(load_reference(str(src)))
         refuse_mismatch(state, args.config, str(src))
     except ConversionError as err:
         raise SystemExit(f'error: {err}')

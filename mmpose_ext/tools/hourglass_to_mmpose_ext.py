@@ -22,15 +22,14 @@ with 0 so that strict loading (e.g. as an FPD teacher) works.
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
-import numpy as np
 import torch
 
-from mmpose_ext.utils.checkpoint_conversion import ConversionError, extract_state_dict, refuse_mismatch
+from mmpose_ext.utils.checkpoint_conversion import ConversionError, load_reference_state, refuse_mismatch
+from mmpose_ext.utils.safe_checkpoint import numpy_scalar_globals
 
 SOURCES = {
     'pytorch-pose': 'bearpaw/pytorch-pose',
@@ -67,30 +66,9 @@ _PATTERNS = [
 _MERGES = {'score': 'scores', 'fc_': 'feature_merges', 'score_': 'score_merges'}
 
 
-def numpy_scalar_globals() -> List[Any]:
-    """What a pickled numpy scalar (e.g. the official ``perf``) needs under ``weights_only``: no arrays."""
-    multiarray = importlib.import_module(
-        'numpy._core.multiarray' if np.lib.NumpyVersion(np.__version__) >= '2.0.0' else 'numpy.core.multiarray')
-    allowed: List[Any] = [(multiarray.scalar, f'{prefix}.scalar')
-                          for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray')]
-    allowed.append(np.dtype)
-    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25 pickles a dtype by its class
-    if dtypes is not None:
-        allowed += [(cls, f'numpy.dtypes.{name}') for name, cls in vars(dtypes).items()
-                    if isinstance(cls, type) and issubclass(cls, np.dtype)]
-    return allowed
-
-
 def load_reference(path: str) -> Dict[str, torch.Tensor]:
     """The tensor state dict of a reference file, unpickled weights-only (numpy scalars allowed)."""
-    try:
-        with torch.serialization.safe_globals(numpy_scalar_globals()):
-            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # refused global or corrupt file: say which file
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConversionError(f'{path}: cannot read as a weights-only checkpoint (only tensors, containers and '
-                              f'numpy scalars are accepted): {first}') from err
-    return extract_state_dict(checkpoint, path)
+    return load_reference_state(path, numpy_scalar_globals())
 
 
 def _levels(reference: Dict[str, torch.Tensor]) -> int:
@@ -175,8 +153,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     src = Path(args.src)
-    if not src.is_file():
-        raise SystemExit(f'error: {src} does not exist')
     try:
         state = convert_state_dict(load_reference(str(src)))
         refuse_mismatch(state, args.config, str(src))

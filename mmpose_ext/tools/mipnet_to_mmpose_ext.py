@@ -15,7 +15,7 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-from mmpose_ext.utils.checkpoint_conversion import ConversionError, extract_state_dict, refuse_mismatch
+from mmpose_ext.utils.checkpoint_conversion import ConversionError, load_reference_state, refuse_mismatch
 
 HOOK_NAMES = {'stage1_se': 'stage2', 'stage2_se': 'stage3', 'stage3_se': 'stage4', 'stage4_se': 'final'}
 SUBMODULES = {'fc': 'excite', 'fc_lambda': 'embed'}
@@ -68,21 +68,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     src = Path(args.src)
-    if not src.is_file():
-        raise SystemExit(f'error: {src} does not exist')
     try:
         # weights only: a reference checkpoint holds tensors and plain values; anything else is refused
-        checkpoint = torch.load(src, map_location='cpu', weights_only=True)
-        state = convert_state_dict(extract_state_dict(checkpoint, str(src)))
+        state = convert_state_dict(load_reference_state(str(src)))
+        if args.config:
+            refuse_mismatch(state, args.config, str(src))
     except ConversionError as err:
         raise SystemExit(f'error: {err}')
-    except Exception as err:  # unpickling refused or corrupt file
-        raise SystemExit(f'error: cannot read {src} as a weights-only checkpoint: {err}')
-    if args.config:
-        try:
-            refuse_mismatch(state, args.config, str(src))
-        except ConversionError as err:
-            raise SystemExit(f'error: {err}')
     Path(args.dst).parent.mkdir(parents=True, exist_ok=True)
     torch.save(dict(state_dict=state, meta=dict(converted_from=str(src), source='rawalkhirodkar/MIPNet')), args.dst)
     blocks = sum(k.startswith('backbone.mimb.') for k in state)

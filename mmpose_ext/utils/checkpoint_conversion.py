@@ -2,7 +2,8 @@
 the converted keys and shapes against the model a config builds (converters refuse to write on any mismatch)."""
 from __future__ import annotations
 
-from typing import Dict, List
+from pathlib import Path
+from typing import Any, Dict, Iterable, List
 
 import torch
 
@@ -22,6 +23,24 @@ def extract_state_dict(checkpoint: object, source: str) -> Dict[str, torch.Tenso
             not all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
         raise ConversionError(f'{source}: no tensor state dict found')
     return checkpoint
+
+
+def load_reference_state(path: str, allowed_globals: Iterable[Any] = ()) -> Dict[str, torch.Tensor]:
+    """The tensor state dict of a reference checkpoint, unpickled weights-only.
+
+    Only tensors, containers and ``allowed_globals`` (e.g. ``safe_checkpoint.numpy_scalar_globals()``) may be in
+    the file; anything else, a missing or a corrupt file raises :class:`ConversionError` naming the file.
+    """
+    if not Path(path).is_file():
+        raise ConversionError(f'{path} does not exist')
+    try:
+        with torch.serialization.safe_globals(list(allowed_globals)):
+            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as err:  # refused global or corrupt file: say which file
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ConversionError(f'{path}: cannot read as a weights-only checkpoint (only tensors, containers and '
+                              f'the allowed types are accepted): {first}') from err
+    return extract_state_dict(checkpoint, str(path))
 
 
 def check_against_model(state: Dict[str, torch.Tensor], config: str) -> List[str]:

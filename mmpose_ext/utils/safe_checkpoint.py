@@ -13,7 +13,7 @@ import functools
 import importlib
 import os
 import pickle
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import numpy as np
 import torch
@@ -38,20 +38,31 @@ def _restricted_getattr(obj: Any, name: str) -> Any:
         f'refused getattr({getattr(obj, "__qualname__", type(obj).__name__)}, {name!r}) in checkpoint')
 
 
-def _numpy_globals() -> List[Tuple[Callable, str]]:
+def _multiarray():
     # numpy 2 renamed numpy.core to numpy._core (the old name still works but warns)
-    multiarray = importlib.import_module(
+    return importlib.import_module(
         'numpy._core.multiarray' if np.lib.NumpyVersion(np.__version__) >= '2.0.0' else 'numpy.core.multiarray')
-    entries: List[Tuple[Callable, str]] = []
-    # numpy 1.x pickles under ``numpy.core``, numpy 2.x under ``numpy._core``: accept both spellings.
-    for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray'):
-        entries += [(multiarray._reconstruct, f'{prefix}._reconstruct'), (multiarray.scalar, f'{prefix}.scalar')]
-    entries += [(np.ndarray, 'numpy.ndarray'), (np.dtype, 'numpy.dtype')]
+
+
+def numpy_scalar_globals() -> List[Any]:
+    """What pickled numpy scalars need under ``weights_only`` (e.g. the official FPD checkpoint's ``perf``): no
+    arrays. numpy 1.x pickles under ``numpy.core``, numpy 2.x under ``numpy._core``: both spellings are accepted."""
+    multiarray = _multiarray()
+    entries: List[Any] = [(multiarray.scalar, f'{prefix}.scalar')
+                          for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray')]
+    entries.append((np.dtype, 'numpy.dtype'))
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:  # numpy >= 1.25 may pickle dtypes by their classes
         entries += [(cls, f'numpy.dtypes.{name}') for name, cls in vars(dtypes).items()
                     if isinstance(cls, type) and issubclass(cls, np.dtype)]
     return entries
+
+
+def _numpy_globals() -> List[Any]:
+    multiarray = _multiarray()
+    arrays = [(multiarray._reconstruct, f'{prefix}._reconstruct')
+              for prefix in ('numpy.core.multiarray', 'numpy._core.multiarray')]
+    return arrays + [(np.ndarray, 'numpy.ndarray')] + numpy_scalar_globals()
 
 
 def safe_checkpoint_globals() -> List[Any]:
