@@ -12,14 +12,14 @@ with read_base():
 from mmengine.dataset import DefaultSampler
 from mmengine.optim import MultiStepLR
 from mmpose.codecs import AssociativeEmbedding
-from mmpose.datasets import BottomupGetHeatmapMask, CocoDataset, LoadImage, RandomFlip
+from mmpose.datasets import CocoDataset, LoadImage, RandomFlip
 from mmpose.models import HRNet
 from torch.optim import Adam
 
 from mmpose_ext.codecs import FastAssociativeEmbedding
 from mmpose_ext.datasets import BottomupImageFilter
-from mmpose_ext.datasets.transforms import (GenerateHigherHRNetTargets, HigherHRNetRandomAffine, HigherHRNetResize,
-                                            PackBottomupInputs)
+from mmpose_ext.datasets.transforms import (GenerateHigherHRNetTargets, HigherHRNetHeatmapMask, HigherHRNetRandomAffine,
+                                            HigherHRNetResize, PackBottomupInputs)
 from mmpose_ext.evaluation.metrics import OfficialCocoMetric
 from mmpose_ext.models import BottomupDataPreprocessor, HigherHRNetEstimator, HigherHRNetHead, HigherHRNetLoss
 
@@ -40,7 +40,7 @@ train_pipeline = [
     dict(type=HigherHRNetRandomAffine, input_size=input_size),
     dict(type=RandomFlip, direction='horizontal'),
     dict(type=GenerateHigherHRNetTargets, encoder=target_codecs, max_instances=30),
-    dict(type=BottomupGetHeatmapMask),
+    dict(type=HigherHRNetHeatmapMask),
     dict(type=PackBottomupInputs),
 ]
 # short side to 512, long side to a multiple of 64; multi-scale test: aug_scales=[2, 0.5] (the reference's [2, 1, 0.5])

@@ -5,9 +5,9 @@ from typing import Any, Dict, Sequence
 
 import numpy as np
 from mmpose.codecs import AssociativeEmbedding
-from mmpose.datasets.transforms import BottomupGetHeatmapMask, PackPoseInputs
+from mmpose.datasets.transforms import PackPoseInputs
 
-from mmpose_ext.datasets.transforms import GenerateHigherHRNetTargets
+from mmpose_ext.datasets.transforms import GenerateHigherHRNetTargets, HigherHRNetHeatmapMask
 
 
 def is_bottomup_head(head_cfg: dict) -> bool:
@@ -43,7 +43,7 @@ def fake_bottomup_batch(head_cfg: dict, batch_size: int, input_size: Sequence[in
                        keypoints=rng.uniform(0, min(w, h), (persons, k, 2)).astype(np.float32),
                        keypoints_visible=(rng.random((persons, k)) > 0.3).astype(np.float32),
                        flip_indices=list(range(k)), invalid_segs=[], warp_mat=np.eye(2, 3, dtype=np.float32))
-        packed = PackPoseInputs()(BottomupGetHeatmapMask()(targets(results)))
+        packed = PackPoseInputs()(HigherHRNetHeatmapMask()(targets(results)))
         inputs.append(packed['inputs'])
         samples.append(packed['data_samples'])
     return dict(inputs=inputs, data_samples=samples)

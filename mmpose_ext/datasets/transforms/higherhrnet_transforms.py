@@ -7,10 +7,40 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from mmcv.transforms import BaseTransform
-from mmpose.datasets.transforms import BottomupRandomAffine, BottomupResize, PackPoseInputs
+from mmpose.datasets.transforms import (BottomupGetHeatmapMask, BottomupRandomAffine, BottomupResize,
+                                       PackPoseInputs)
 from mmpose.datasets.transforms.formatting import image_to_tensor
 from mmpose.registry import KEYPOINT_CODECS, TRANSFORMS
 from mmpose.structures.bbox import get_warp_matrix
+
+
+@TRANSFORMS.register_module()
+class HigherHRNetHeatmapMask(BottomupGetHeatmapMask):
+    """mmpose's ``BottomupGetHeatmapMask`` (the valid-region mask: zero over crowd regions and persons without
+    keypoints, warped to every heatmap level) with the regions decoded by pycocotools instead of xtcocotools.
+
+    xtcocotools 1.14.3 built against numpy 2 fails in ``mask.decode`` (its Cython code reads ``np.NPY_OWNDATA``,
+    which numpy 2 removed: ``AttributeError`` on the first crowd region), and the install builds it against numpy 2.
+    pycocotools' RLE functions are the same C code and ship numpy 2 builds. Everything else is mmpose's.
+
+    Args:
+        **kwargs: as :class:`mmpose.datasets.transforms.BottomupGetHeatmapMask`.
+    """
+
+    def _segs_to_mask(self, segs: list, img_shape: Tuple[int, int]) -> np.ndarray:
+        from pycocotools import mask as cocomask
+        rles = []
+        for seg in segs:
+            if isinstance(seg, (tuple, list)):  # polygons give a list of RLEs, a crowd's RLE dict gives one
+                rle = cocomask.frPyObjects(seg, img_shape[0], img_shape[1])
+                rles.extend(rle if isinstance(rle, list) else [rle])
+            elif isinstance(seg, dict):
+                rle = cocomask.frPyObjects(seg, img_shape[0], img_shape[1]) if isinstance(seg.get('counts'),
+                                                                                       list) else seg
+                rles.append(rle)
+        if not rles:
+            return np.zeros(img_shape, dtype=np.uint8)
+        return cocomask.decode(cocomask.merge(rles))
 
 
 @TRANSFORMS.register_module()

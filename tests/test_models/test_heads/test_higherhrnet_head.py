@@ -6,10 +6,10 @@ import pytest
 import torch
 from mmengine.structures import InstanceData
 from mmpose.codecs import AssociativeEmbedding
-from mmpose.datasets.transforms import BottomupGetHeatmapMask, PackPoseInputs
+from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.structures import PoseDataSample
 
-from mmpose_ext.datasets.transforms.higherhrnet_transforms import GenerateHigherHRNetTargets
+from mmpose_ext.datasets.transforms.higherhrnet_transforms import GenerateHigherHRNetTargets, HigherHRNetHeatmapMask
 from mmpose_ext.models.heads import HigherHRNetHead
 
 K = 17
@@ -69,7 +69,7 @@ def real_samples(head_input: int = 64, persons: int = 3, seed: int = 0):
                        keypoints=rng.uniform(-4, head_input + 4, (n, K, 2)).astype(np.float32),
                        keypoints_visible=(rng.random((n, K)) > 0.3).astype(np.float32),
                        invalid_segs=[[[0, 0, 20, 0, 20, 20, 0, 20]]], warp_mat=np.eye(2, 3, dtype=np.float32))
-        results = BottomupGetHeatmapMask()(gen(results))
+        results = HigherHRNetHeatmapMask()(gen(results))
         samples.append(PackPoseInputs()(results)['data_samples'])
     return samples
 
