@@ -22,7 +22,7 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 
 from mmpose_ext.analysis import benchmark_config, format_table
-from mmpose_ext.tools.common import check_amp_device
+from mmpose_ext.tools.common import check_amp_device, check_config_path
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -59,6 +59,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def load_spec(spec: str, args: argparse.Namespace) -> Config:
     """The config of ``PATH[::KEY=VALUE...]`` with the command line's lever flags and overrides applied."""
     path, *overrides = spec.split('::')
+    try:
+        check_config_path(path)
+    except FileNotFoundError as err:
+        raise SystemExit(f'error: {err}')
     cfg = Config.fromfile(path)
     if args.compile:
         cfg.compile = True

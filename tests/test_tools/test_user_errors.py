@@ -36,6 +36,12 @@ def test_config_typo_is_one_line_with_the_closest_config():
         check_config_path('configs/td-hm_mipnet-lite_synthcrowd-128x96.py')  # the pre-1.0 flat layout
 
 
+def test_benchmark_config_typo_is_one_line_too():
+    from mmpose_ext.tools.benchmark import main as benchmark
+    with pytest.raises(SystemExit, match=f'error: config file not found: {MIPNET}x; did you mean {MIPNET}'):
+        benchmark([MIPNET + 'x', '--no-flops'])
+
+
 def test_bad_json_and_missing_image_stop_before_the_runner(tmp_path: Path, capsys):
     data = tmp_path / 'set'
     generate([str(data), '--num-train', '2', '--num-val', '1', '--image-size', '96', '96', '--layout', 'coco',
