@@ -30,6 +30,9 @@ def _cases(K: int, L: int) -> List[Tuple[str, torch.Tensor, torch.Tensor]]:
     cases = [('random', *_random_case(K, L, seed))]
     real = dict(num_keypoints=K, tag_dim=L, seed=seed)
     cases.append(('persons', *synthetic_ae_outputs(2, heatmap_size=(40, 40), persons=6, false_peaks=2, **real)))
+    # well separated persons: no cost ties, whatever the munkres version, so these images must equal mmpose's
+    cases.append(('separated persons', *synthetic_ae_outputs(2, heatmap_size=(40, 40), persons=6, false_peaks=0,
+                                                             tag_spacing=3.0, **real)))
     cases.append(('close persons and missing joints', *synthetic_ae_outputs(
         2, heatmap_size=(32, 32), persons=8, false_peaks=1, missing=0.3, tag_spacing=1.0, **real)))
     # quantised values and noise-free tags: equal values, equal tags, groups sharing their key (first tag value)
