@@ -107,7 +107,7 @@ def fake_batch(cfg: Config, batch_size: int, input_size: Sequence[int]) -> Dict[
     return packed
 
 
-def _time_steps(step: Callable[[], Any], device: str, warmup: int, iters: int) -> float:
+def time_steps(step: Callable[[], Any], device: str, warmup: int, iters: int) -> float:
     """Seconds per call of ``step`` after ``warmup`` untimed calls."""
     for _ in range(warmup):
         step()
@@ -220,7 +220,7 @@ def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: i
             train_step = model.train_step
             if result.extra['compile'] is not None:
                 train_step = torch.compile(train_step, **result.extra['compile'])
-            seconds = _time_steps(lambda: train_step(batch, optim_wrapper), device, warmup, iters)
+            seconds = time_steps(lambda: train_step(batch, optim_wrapper), device, warmup, iters)
             result.train_img_per_s = batch_size / seconds
             if profile > 0:
                 result.extra['profile'] = profile_table(lambda: train_step(batch, optim_wrapper), device, profile)
@@ -234,7 +234,7 @@ def benchmark_config(cfg: Config, batch_size: int = 8, warmup: int = 3, iters: i
                 with torch.no_grad(), cast:
                     return model.test_step(batch)
 
-            seconds = _time_steps(infer, device, warmup, iters)
+            seconds = time_steps(infer, device, warmup, iters)
             result.infer_img_per_s = batch_size / seconds
     return result
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -19,20 +18,8 @@ from mmengine.device import get_device
 from mmengine.optim import build_optim_wrapper
 from mmpose.structures import PoseDataSample
 
-from mmpose_ext.analysis.benchmark import build_model, fake_batch, model_input_size
+from mmpose_ext.analysis.benchmark import build_model, fake_batch, model_input_size, time_steps
 from mmpose_ext.analysis.complexity import count_gflops
-from mmpose_ext.utils import synchronize
-
-
-def _seconds(step, device: str, warmup: int, iters: int) -> float:
-    for _ in range(warmup):
-        step()
-    synchronize(device)
-    start = time.perf_counter()
-    for _ in range(iters):
-        step()
-    synchronize(device)
-    return (time.perf_counter() - start) / iters
 
 
 def loss_share(cfg: Config, model: torch.nn.Module, batch_size: int, input_size: Sequence[int], device: str,
@@ -41,7 +28,7 @@ def loss_share(cfg: Config, model: torch.nn.Module, batch_size: int, input_size:
     batch = fake_batch(cfg, batch_size, input_size)
     model.train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    step = _seconds(lambda: model.train_step(batch, optim_wrapper), device, warmup, iters)
+    step = time_steps(lambda: model.train_step(batch, optim_wrapper), device, warmup, iters)
     data = model.data_preprocessor(batch, training=True)
     with torch.no_grad():
         outputs = model.head(model.extract_feat(data['inputs']))
@@ -54,7 +41,7 @@ def loss_share(cfg: Config, model: torch.nn.Module, batch_size: int, input_size:
         pull, push = ae(tag, indices)
         (pull + push).backward()
 
-    ae_seconds = _seconds(ae_step, device, warmup, iters)
+    ae_seconds = time_steps(ae_step, device, warmup, iters)
     return dict(train_step_s=step, ae_loss_s=ae_seconds, ae_loss_share=ae_seconds / step)
 
 
@@ -78,7 +65,7 @@ def infer_rate(model: torch.nn.Module, batch_size: int, input_size: Sequence[int
         with torch.no_grad():
             model.predict(inputs, samples)
 
-    return batch_size / _seconds(run, device, warmup, iters)
+    return batch_size / time_steps(run, device, warmup, iters)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
