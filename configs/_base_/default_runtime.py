@@ -6,11 +6,14 @@ from mmengine.visualization import LocalVisBackend
 from mmpose.engine.hooks import PoseVisualizationHook
 from mmpose.visualization import PoseLocalVisualizer
 
-from mmpose_ext.engine.hooks import ThroughputHook
+from mmpose_ext.engine.hooks import CheckpointMatchHook, ThroughputHook
+from mmpose_ext.engine.runner import QuietRunner
 
 # Classes below are given as objects; 'mmpose' as default scope keeps bare type strings coming from
 # mmpose internals or --cfg-options resolvable.
 default_scope = 'mmpose'
+# mmengine's Runner with its environment/config dump in <log_dir>/env_and_config.txt instead of the log
+runner_type = QuietRunner
 
 default_hooks = dict(
     timer=dict(type=IterTimerHook),
@@ -19,6 +22,8 @@ default_hooks = dict(
     checkpoint=dict(type=CheckpointHook, interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type=DistSamplerSeedHook),
     visualization=dict(type=PoseVisualizationHook, enable=False),
+    # a load_from / --resume / test checkpoint that does not fit the model is an error, not a warning
+    checkpoint_match=dict(type=CheckpointMatchHook),
 )
 # ThroughputHook adds img_per_s (all processes) to the training log, next to mmengine's time and data_time
 custom_hooks = [dict(type=SyncBuffersHook), dict(type=ThroughputHook)]

@@ -19,7 +19,8 @@ from mmpose_ext.models import MultiStackHeatmapHead, StackedHourglass
 randomness = dict(seed=0)
 # PCK@0.1 of the box size next to COCO AP: the 10-epoch students sit near AP 0 (a pose needs most joints within
 # OKS 0.5 to count), where PCK still tells the models apart joint by joint
-val_evaluator = [val_evaluator, dict(type=PCKAccuracy, thr=0.1, norm_item='bbox')]
+# a prefix like every other metric's ('pck/PCK'); without one mmengine warns on every build
+val_evaluator = [val_evaluator, dict(type=PCKAccuracy, thr=0.1, norm_item='bbox', prefix='pck')]
 test_evaluator = val_evaluator
 train_cfg.update(max_epochs=10, val_interval=5)
 train_dataloader.update(batch_size=16)

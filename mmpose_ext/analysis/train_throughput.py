@@ -165,12 +165,12 @@ def measure_training(cfg: Config, iters: int = 20, warmup: int = 5, pipeline_sam
         warmup: iterations left out of the figures (worker start, allocator, cuDNN autotuning, compilation).
         pipeline_samples: samples timed for the one-worker pipeline figure (0: skip).
     """
-    from mmengine.runner import Runner
+    from mmpose_ext.engine.runner import build_runner
     device = get_device()
     peak_hook = None
     if _accelerator_in_use(device):
         torch.accelerator.reset_peak_memory_stats()
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     if _accelerator_in_use(device):
         peak_hook = _PeakMemoryHook()
         runner.register_hook(peak_hook)

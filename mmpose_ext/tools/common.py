@@ -8,11 +8,13 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import sys
 from typing import Any, Dict, List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
+from mmpose_ext.utils.config_check import ConfigKeyError, check_cfg_options
 from mmpose_ext.utils.data_root import DataRootError, apply_data_root_args, refuse_top_level_root_options
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # the checkout (or the installed package)
@@ -28,6 +30,9 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--interval', type=int, default=1, help='visualise every N-th sample')
     parser.add_argument('--wait-time', type=float, default=1, help='seconds each shown image stays up')
     add_data_root_arg(parser)
+    parser.add_argument('--allow-partial-load', action='store_true',
+                        help='accept a load_from/--resume/test checkpoint that fits the model only in part (by '
+                             'default any missing, unexpected or wrongly shaped key is an error)')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries, e.g. train_dataloader.batch_size=8 "model.test_cfg.flip_test=False"')
@@ -91,10 +96,14 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         refuse_top_level_root_options(cfg, args.cfg_options)
+        check_cfg_options(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     for line in apply_data_root_args(cfg, getattr(args, 'data_root', None)):
         _print_main(line)
     cfg.launcher = args.launcher
+    check = cfg.setdefault('default_hooks', {}).setdefault('checkpoint_match', dict(type='CheckpointMatchHook'))
+    if getattr(args, 'allow_partial_load', False):
+        check['allow_partial'] = True
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -190,6 +199,8 @@ def user_error_message(error: BaseException) -> Optional[str]:
     from urllib.error import URLError
 
     from mmpose_ext.datasets.common import AnnotationError
+    from mmpose_ext.utils.checkpoint_match import CheckpointMismatchError
+    from mmpose_ext.utils.safe_checkpoint import UntrustedCheckpointError
     if isinstance(error, URLError) or (isinstance(error, OSError) and 'urlopen' in str(error)):
         urls = _remote_checkpoints(_context.get('cfg'))
         where = ('; the config downloads ' + ', '.join(urls)) if urls else ''
@@ -198,8 +209,12 @@ def user_error_message(error: BaseException) -> Optional[str]:
                 'or copy it to ~/.cache/torch/hub/checkpoints/, or train from scratch with '
                 '--cfg-options model.backbone.init_cfg=None')
     if isinstance(error, (FileNotFoundError, NotADirectoryError, IsADirectoryError, AnnotationError, DataRootError,
-                          json.JSONDecodeError)):
+                          json.JSONDecodeError, CheckpointMismatchError, UntrustedCheckpointError, ConfigKeyError)):
         return str(error).strip('\'"')
+    if isinstance(error, TypeError) and re.search(r'unexpected keyword argument|required positional argument',
+                                                  str(error)):
+        return (f'{str(error).splitlines()[0]} (a --cfg-options key or a config entry that this class does not '
+                'take; check its spelling)')
     return None
 
 

@@ -41,13 +41,13 @@ def run(cmd):
 def evaluate_untrained(config, work_dir, data_root):
     """COCO AP of the config's model with its initial weights (what training starts from)."""
     from mmengine.config import Config
-    from mmengine.runner import Runner
+    from mmpose_ext.engine.runner import build_runner
 
     from mmpose_ext.utils.data_root import rewrite_data_root
     cfg = Config.fromfile(config)
     rewrite_data_root(cfg, data_root)  # what tools/train.py --data-root does
     cfg.work_dir = osp.join(work_dir, 'untrained')
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.model.init_weights()
     return runner.test()
 

@@ -188,7 +188,7 @@ def draw_refinement(ann_file: str, img_prefix: str, input_file: str, refined_fil
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
     install_user_error_hook()
-    from mmengine.runner import Runner
+    from mmpose_ext.engine.runner import build_runner
 
     cfg = refine_config(args)
     install_user_error_hook(cfg)
@@ -196,7 +196,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     dataset = cfg.test_dataloader.dataset
     ann_file = osp.join(dataset.get('data_root') or '', dataset.ann_file)
     check_image_sizes(datasets['test'], ann_file)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     reuse_datasets(runner, datasets, cfg)
     if args.device:
         try:

@@ -88,13 +88,13 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     install_user_error_hook()
     from mmengine import dump
     from mmengine.dist import is_main_process
-    from mmengine.runner import Runner
+    from mmpose_ext.engine.runner import build_runner
 
     cfg = apply_test_args(load_config(args), args)
     install_user_error_hook(cfg)
     datasets = prepare_data(cfg, TEST_SPLITS, cfg.work_dir)
     prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     reuse_datasets(runner, datasets, cfg)
     if args.show_dir and is_main_process():
         runner.register_hook(picture_hook(args))

@@ -68,18 +68,23 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     install_user_error_hook()
-    from mmengine.runner import Runner
+    from mmpose_ext.engine.runner import build_runner
 
     cfg = apply_train_args(load_config(args), args)
     install_user_error_hook(cfg)
     datasets = prepare_data(cfg, TRAIN_SPLITS, cfg.work_dir)
     prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     reuse_datasets(runner, datasets, cfg)
     if args.show_dir:
         print(f'--show-dir: validation pictures (mmpose\'s PoseVisualizationHook) go to '
               f'{osp.join(runner.log_dir, "vis_data", "vis_image")}', flush=True)
-    runner.train()
+    try:
+        runner.train()
+    except KeyboardInterrupt:
+        print(f'\ninterrupted; continue from the last checkpoint with: python tools/train.py {args.config} '
+              f'--work-dir {cfg.work_dir} --resume', file=sys.stderr, flush=True)
+        raise SystemExit(130)
 
 
 if __name__ == '__main__':
