@@ -33,7 +33,7 @@ val_dataloader = dict(
                  bbox_file=data_root + 'annotations/det_for_crowd_test_0.1_0.5.json', test_mode=True,
                  pipeline=val_pipeline))
 test_dataloader = val_dataloader
-# the official CrowdPose protocol (AP, AP50, AP75, AR, AR50, AR75, AP(easy/medium/hard)) on all poses of every box
+# the official CrowdPose protocol (AP, AP .5, AP .75, AR, AR .5, AR .75, AP(E/M/H)) on all poses of every box
 val_evaluator = dict(type=MultiInstanceCrowdPoseMetric, ann_file=data_root + 'annotations/crowdpose_test.json')
 test_evaluator = val_evaluator
 

@@ -18,7 +18,7 @@ from mmpose_ext.evaluation.metrics import CrowdPoseMetric
 
 DATA = Path(__file__).resolve().parents[1] / 'data'
 SIGMAS = np.array([.79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89, .79, .79]) / 10
-NAMES = ['AP', 'AP50', 'AP75', 'AR', 'AR50', 'AR75', 'AP(easy)', 'AP(medium)', 'AP(hard)']
+NAMES = ['AP', 'AP .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP(E)', 'AP(M)', 'AP(H)']
 
 
 def person(x0: float, ann_id: int, head_neck_only: bool = False) -> dict:
@@ -62,16 +62,16 @@ def test_hand_computed_ap_with_a_false_positive(tmp_path: Path):
     gt = write_gt(tmp_path, [g1, g2])
     m = evaluate(gt, [result(g1, 0.9), result(g2, 0.8, dx=150)], tmp_path)
     # ranked: TP, FP -> precision 1 up to recall 0.5 (recall thresholds 0.00 .. 0.50: 51 of 101), then nothing
-    assert m['AP'] == m['AP50'] == m['AP75'] == pytest.approx(51 / 101)
-    assert m['AR'] == m['AR50'] == m['AR75'] == pytest.approx(0.5)
-    assert (m['AP(easy)'], m['AP(medium)'], m['AP(hard)']) == (-1, round(51 / 101, 4), -1)
+    assert m['AP'] == m['AP .5'] == m['AP .75'] == pytest.approx(51 / 101)
+    assert m['AR'] == m['AR .5'] == m['AR .75'] == pytest.approx(0.5)
+    assert (m['AP(E)'], m['AP(M)'], m['AP(H)']) == (-1, round(51 / 101, 4), -1)
 
 
-@pytest.mark.parametrize('crowd_index, split', [(0.1, 'AP(easy)'), (0.5, 'AP(medium)'), (0.8, 'AP(hard)')])
+@pytest.mark.parametrize('crowd_index, split', [(0.1, 'AP(E)'), (0.5, 'AP(M)'), (0.8, 'AP(H)')])
 def test_crowd_index_splits(tmp_path: Path, crowd_index: float, split: str):
     g1 = person(20, 1)
     m = evaluate(write_gt(tmp_path, [g1], crowd_index), [result(g1, 0.9)], tmp_path)
-    assert m[split] == 1.0 and sum(m[s] == -1 for s in ('AP(easy)', 'AP(medium)', 'AP(hard)')) == 2
+    assert m[split] == 1.0 and sum(m[s] == -1 for s in ('AP(E)', 'AP(M)', 'AP(H)')) == 2
 
 
 def test_all_zero_keypoint_scores_kept_like_crowdposetools(tmp_path: Path):

@@ -53,12 +53,12 @@ def test_crowdpose_config_gt_boxes_score_ap_1(tmp_path: Path):
     ds.update(data_root=root, ann_file='test_crowdpose.json', data_prefix=dict(img=''), bbox_file=None)
     ev = dict(cfg.val_evaluator, ann_file=root + 'test_crowdpose.json', outfile_prefix=str(tmp_path / 'r'))
     metrics = oracle_evaluate(ds, ev)
-    assert list(metrics) == [f'crowdpose/{k}' for k in ('AP', 'AP50', 'AP75', 'AR', 'AR50', 'AR75', 'AP(easy)',
-                                                         'AP(medium)', 'AP(hard)')]
-    assert metrics['crowdpose/AP'] == pytest.approx(1.0) and metrics['crowdpose/AR75'] == pytest.approx(1.0)
+    assert list(metrics) == [f'crowdpose/{k}' for k in ('AP', 'AP .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP(E)',
+                                                         'AP(M)', 'AP(H)')]
+    assert metrics['crowdpose/AP'] == pytest.approx(1.0) and metrics['crowdpose/AR .75'] == pytest.approx(1.0)
     # both sample images have crowdIndex 0.33 / 0.39: only the medium split has persons
     assert metrics['crowdpose/AP(medium)'] == 1.0
-    assert metrics['crowdpose/AP(easy)'] == metrics['crowdpose/AP(hard)'] == -1
+    assert metrics['crowdpose/AP(E)'] == metrics['crowdpose/AP(H)'] == -1
 
 
 def test_crowdpose_config_train_and_detector_datasets_build():

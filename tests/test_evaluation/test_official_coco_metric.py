@@ -18,7 +18,7 @@ from mmpose_ext.evaluation.metrics import OfficialCocoMetric
 DATA = Path(__file__).resolve().parents[1] / 'data'
 COCO_GT = str(DATA / 'coco' / 'test_coco.json')
 OCHUMAN_GT = str(DATA / 'ochuman' / 'test_ochuman.json')
-NAMES = ['AP', 'AP50', 'AP75', 'AP(M)', 'AP(L)', 'AR', 'AR50', 'AR75', 'AR(M)', 'AR(L)']
+NAMES = ['AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5', 'AR .75', 'AR (M)', 'AR (L)']
 
 
 def gt_results(gt_file: str, with_bbox: bool = False) -> list:
@@ -58,8 +58,8 @@ def test_bbox_in_results_moves_ap_m_and_ap_l_but_not_ap(tmp_path: Path):
     without = gt_results(COCO_GT) + [fp]
     a, b = evaluate(COCO_GT, with_box, tmp_path), evaluate(COCO_GT, without, tmp_path)
     assert a['AP'] == pytest.approx(b['AP']) and a['AR'] == pytest.approx(b['AR'])
-    assert a['AP(L)'] < b['AP(L)'] == pytest.approx(1.0)  # the false positive is "large" only through its bbox
-    assert a['AP(M)'] > b['AP(M)']  # and "medium" only through its keypoints
+    assert a['AP (L)'] < b['AP (L)'] == pytest.approx(1.0)  # the false positive is "large" only through its bbox
+    assert a['AP (M)'] > b['AP (M)']  # and "medium" only through its keypoints
 
 
 def _samples_from_gt(gt_file: str, kpt_score: float = 1.0) -> list:

@@ -18,8 +18,8 @@ class CrowdPoseMetric(OfficialCocoMetric):
     """CrowdPose AP (Li et al., "CrowdPose: Efficient Crowded Scenes Pose Estimation and A New Benchmark", CVPR
     2019), as the official ``crowdposetools`` computes it (Jeff-sjtu/CrowdPose ``crowdpose-api``).
 
-    Reports AP, AP50, AP75, AR, AR50, AR75 (OKS with crowdposetools' float64 sigmas, at most 20 detections per image)
-    and AP(easy), AP(medium), AP(hard) (images with ``crowdIndex`` < 0.2, < 0.8, the rest; rounded to 4
+    Reports AP, AP .5, AP .75, AR, AR .5, AR .75 (OKS with crowdposetools' float64 sigmas, at most 20 detections per
+    image) and AP(E), AP(M), AP(H) for easy, medium, hard (mmpose's names; images with ``crowdIndex`` < 0.2, < 0.8, the rest; rounded to 4
     decimals like the official tool). The protocol is fixed: ``iou_type='keypoints_crowd'`` and
     ``use_area=False`` (CrowdPose has no ``area``: ``use_area=True`` fails with ``KeyError`` in xtcocotools;
     ``iou_type='keypoints'`` changes AP). Persons are ignored by the file's ``num_keypoints`` (body joints

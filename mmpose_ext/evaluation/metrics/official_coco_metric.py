@@ -18,8 +18,9 @@ from mmpose_ext.datasets.common import AnnotationError, check_coco_keypoint_file
 from .official_cocoeval import OfficialRulesCOCOeval
 
 _STATS_NAMES = {
-    'keypoints': ['AP', 'AP50', 'AP75', 'AP(M)', 'AP(L)', 'AR', 'AR50', 'AR75', 'AR(M)', 'AR(L)'],
-    'keypoints_crowd': ['AP', 'AP50', 'AP75', 'AR', 'AR50', 'AR75', 'AP(easy)', 'AP(medium)', 'AP(hard)'],
+    # mmpose's CocoMetric spelling, so that every model's log and --out file use the same keys
+    'keypoints': ['AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5', 'AR .75', 'AR (M)', 'AR (L)'],
+    'keypoints_crowd': ['AP', 'AP .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP(E)', 'AP(M)', 'AP(H)'],
 }
 
 
@@ -48,7 +49,8 @@ class OfficialCocoMetric(CocoMetric):
       the scores of an empty file (0, or -1 where a split has no ground truth) instead of the official tools'
       ``IndexError`` or mmpose's ``ValueError``, so that a test run still ends with its log and other metrics.
     * :meth:`evaluate_results_file` scores an existing results file (for example from ``format_only``).
-    * Result names: AP, AP50, AP75, AP(M), AP(L), AR, AR50, AR75, AR(M), AR(L) (``keypoints``).
+    * Result names as mmpose's ``CocoMetric``: AP, AP .5, AP .75, AP (M), AP (L), AR, AR .5, AR .75, AR (M), AR (L)
+      (``keypoints``).
 
     Args:
         ann_file: ground-truth annotation file; ``None`` takes the test dataset's file.
