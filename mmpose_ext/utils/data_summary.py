@@ -12,6 +12,7 @@ checked here with the same :func:`~mmpose_ext.datasets.common.check_image_files`
 from __future__ import annotations
 
 import copy
+import os
 import os.path as osp
 import pickle
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -114,8 +115,11 @@ def check_dataset_paths(dataset_cfg: Any, key: str) -> None:
         path = osp.join(root, value) if joined else value
         if not exists(path):
             what = 'folder' if name == 'data_prefix.img' else 'file'
+            relative = '' if osp.isabs(path) else (
+                f'; relative paths start from the current directory {os.getcwd()}: run from the folder that holds '
+                'data/ (the checkout) or pass --data-root DIR')
             raise FileNotFoundError(f'{key}.{name}: {what} not found: {path}' +
-                                    (f' (data_root {root} + {value})' if joined and root else ''))
+                                    (f' (data_root {root} + {value})' if joined and root else '') + relative)
 
 
 def build_datasets(cfg: Config, splits: Sequence[str]) -> Dict[str, Any]:

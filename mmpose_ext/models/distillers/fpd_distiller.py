@@ -23,10 +23,17 @@ from .teacher_alignment import (heatmap_geometry, layout_of_config, layout_probl
                                 resize_teacher_heatmaps, select_instance)
 
 
+# the checkout (or installed tree) that holds configs/: the shipped configs name their teachers as configs/...
+_CHECKOUT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+
 def _config_file(path: str, key: str) -> Config:
+    """A teacher/student config: a relative path from the working directory, else from the checkout."""
+    if not osp.isfile(path) and not osp.isabs(path) and osp.isfile(osp.join(_CHECKOUT, path)):
+        path = osp.join(_CHECKOUT, path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'FPDDistiller {key}: config file not found: {path} (relative paths are taken '
-                                f'from the working directory, {os.getcwd()})')
+                                f'from the working directory, {os.getcwd()}, then from {_CHECKOUT})')
     return Config.fromfile(path)
 
 
@@ -108,7 +115,8 @@ class FPDDistiller(BasePoseEstimator):
         teacher_file = _config_file(teacher_cfg, 'teacher_cfg') if isinstance(teacher_cfg, str) else None
         teacher_model = copy.deepcopy(teacher_file.model) if teacher_file is not None else copy.deepcopy(teacher_cfg)
         self.teacher_layout = layout_of_config(teacher_file, teacher_model)
-        student_layout = layout_of_config(Config.fromfile(student_cfg) if student_cfg else None, student_model)
+        student_layout = layout_of_config(_config_file(student_cfg, 'student_cfg') if student_cfg else None,
+                                          student_model)
         self._check_layout(student_layout, f'the student ({student_cfg or "student dict"})')
         self.teacher_instance = teacher_instance
         if teacher_input_size is not None and len(teacher_input_size) != 2:
