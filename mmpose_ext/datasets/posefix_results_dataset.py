@@ -21,6 +21,15 @@ _REQUIRED_FIELDS = ('image_id', 'category_id', 'keypoints', 'score')
 _MAX_LOGGED_PER_REASON = 5
 
 
+def keypoint_extent_box(keypoints: np.ndarray, extent_scale: float = 1.2, min_box_size: float = 20.) -> np.ndarray:
+    """PoseFix's box of an input pose ((K, 2) pixels): the keypoint extent times ``extent_scale`` about its
+    centre, each side at least ``min_box_size``; (1, 4) float32 xyxy."""
+    lo, hi = keypoints.min(axis=0), keypoints.max(axis=0)
+    center = (lo + hi) / 2
+    size = np.maximum((hi - lo) * extent_scale, min_box_size)
+    return np.concatenate([center - size / 2, center + size / 2]).reshape(1, 4).astype(np.float32)
+
+
 @DATASETS.register_module()
 class PoseFixResultsDataset(BaseCocoStyleDataset):
     """Poses to refine with PoseFix (Moon, Chang, Lee, "PoseFix: Model-agnostic General Human Pose Refinement
@@ -177,10 +186,7 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
 
     def _entry_to_data_info(self, index: int, entry: dict, img: dict) -> dict:
         keypoints = np.asarray(entry['keypoints'], dtype=np.float32).reshape(1, -1, 3)[..., :2]
-        lo, hi = keypoints[0].min(axis=0), keypoints[0].max(axis=0)
-        center = (lo + hi) / 2
-        size = np.maximum((hi - lo) * self.extent_scale, self.min_box_size)
-        bbox = np.concatenate([center - size / 2, center + size / 2]).reshape(1, 4).astype(np.float32)
+        bbox = keypoint_extent_box(keypoints[0], self.extent_scale, self.min_box_size)
         return {
             'id': index,
             'img_id': entry['image_id'],

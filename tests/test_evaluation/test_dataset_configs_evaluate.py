@@ -57,7 +57,7 @@ def test_crowdpose_config_gt_boxes_score_ap_1(tmp_path: Path):
                                                          'AP(M)', 'AP(H)')]
     assert metrics['crowdpose/AP'] == pytest.approx(1.0) and metrics['crowdpose/AR .75'] == pytest.approx(1.0)
     # both sample images have crowdIndex 0.33 / 0.39: only the medium split has persons
-    assert metrics['crowdpose/AP(medium)'] == 1.0
+    assert metrics['crowdpose/AP(M)'] == 1.0
     assert metrics['crowdpose/AP(E)'] == metrics['crowdpose/AP(H)'] == -1
 
 

@@ -110,3 +110,27 @@ def test_num_workers_zero_builds_a_loader_from_a_persistent_workers_config():
     loader = Runner.build_dataloader(config)
     assert [[float(x) for x in b[0]] for b in loader] == [[0., 1.], [2., 3.]]
     assert config['persistent_workers'] is True  # the config itself is left as written
+
+
+def test_mmpose_datasets_read_their_metainfo_without_a_warning():
+    import os.path as osp
+    import warnings
+
+    from mmpose.datasets import CocoDataset
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    assert osp.isabs(CocoDataset.METAINFO['from_file'])
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # mmpose warned "The metainfo config file ... does not exist" every build
+        assert parse_pose_metainfo(CocoDataset.METAINFO)['num_keypoints'] == 17
+
+
+def test_every_shipped_metric_has_a_prefix():
+    """mmengine logs 'The prefix is not set in metric class ...' for a metric without one."""
+    from mmpose.registry import METRICS
+    for config in sorted((ROOT / 'configs').rglob('*.py')):
+        if '_base_' in config.parts:
+            continue
+        evaluators = Config.fromfile(str(config)).get('val_evaluator') or []
+        for metric in evaluators if isinstance(evaluators, list) else [evaluators]:
+            cls = metric['type'] if isinstance(metric['type'], type) else METRICS.get(metric['type'])
+            assert metric.get('prefix') or cls.default_prefix, f'{config.name}: {cls.__name__} has no prefix'

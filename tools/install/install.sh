@@ -62,8 +62,8 @@ PIPC=(quiet_pip install -c "$CONSTRAINTS")
 start=$SECONDS
 
 # ---------------------------------------------------------------- build tools
-log "build tools (setuptools<81 keeps pkg_resources for mmcv's setup.py and mim without its removal warning)"
-"${PIPC[@]}" -q --upgrade pip "setuptools<81" wheel
+log "build tools (setuptools<80.9 keeps pkg_resources for mmcv's setup.py and mim without its removal warning)"
+"${PIPC[@]}" -q --upgrade pip "setuptools<80.9" wheel
 # numpy together with OpenCV, so that the numpy that xtcocotools is built against below stays installed
 "${PIPC[@]}" -q numpy opencv-python cython ninja packaging
 
