@@ -115,7 +115,9 @@ def score_coco_layout(layout: str, ann_file: str, res_file: str,
     """AP/AR of a COCO-format results file under the official rules of ``layout`` (no NMS, scores as given)."""
     from mmengine.logging import MMLogger
     # warnings only (an empty file), on the real stdout: the table is printed by the caller
-    MMLogger.get_instance('mmpose_ext_eval_results', log_level='WARNING')
+    name = 'mmpose_ext_eval_results'
+    MMLogger.get_instance(name) if MMLogger.check_instance_created(name) else \
+        MMLogger.get_instance(name, log_level='WARNING')
     with contextlib.redirect_stdout(io.StringIO()):  # xtcocotools' progress lines and its own summary
         metric = coco_metric(layout, ann_file, zero_score_detections)
         return metric.evaluate_results_file(res_file)
@@ -225,8 +227,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     else:
         metrics = score_coco_layout(layout, args.ann, args.results, args.zero_score_detections)
         zero, total = count_zero_score(args.results)
-        table = format_coco_table(metrics) + (f'\n({zero} of {total} entries have no keypoint score > 0: '
-                                              f'{args.zero_score_detections})' if zero else '')
+        action = 'kept' if args.zero_score_detections == 'keep' else 'dropped'
+        table = format_coco_table(metrics) + (f'\n({zero} of {total} entries have no keypoint score > 0: {action})'
+                                              if zero else '')
     print(table)
     if args.out:
         with open(args.out, 'w') as f:

@@ -3,7 +3,6 @@
 pictures (PredictionPictureHook in a real Runner), on an untrained small HigherHRNet and the COCO sample."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +26,16 @@ SIZE = (128, 128)  # half the config's input: same code path, a quarter of the C
 def small_config(tmp_path: Path, decode_thr: float) -> Path:
     """The lite HigherHRNet config at 128x128, its test set pointed at the COCO sample."""
     cfg = Config.fromfile(str(CONFIG))
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper', 'param_scheduler', 'auto_scale_lr'):
+        cfg[key] = None  # tests only: a smaller config to build (and for the Runner to print)
     loader = cfg.test_dataloader
-    loader.update(batch_size=2, num_workers=0, persistent_workers=False)
+    loader.update(batch_size=4, num_workers=0, persistent_workers=False)
     loader.dataset.update(data_root=str(COCO) + '/', ann_file='test_coco.json', data_prefix=dict(img=''))
     loader.dataset.pipeline[1].input_size = SIZE
-    cfg.val_dataloader = loader
     cfg.test_evaluator.ann_file = str(COCO / 'test_coco.json')
-    cfg.val_evaluator = cfg.test_evaluator
+    cfg.val_dataloader, cfg.val_cfg, cfg.val_evaluator = None, None, None
     cfg.model.head.decoder.update(input_size=SIZE, heatmap_size=(32, 32), decode_keypoint_thr=decode_thr)
+    cfg.model.test_cfg.flip_test = False  # the pictures do not depend on it; half the CPU time
     cfg.work_dir = str(tmp_path / 'work')
     out = tmp_path / f'hh_small_{decode_thr:g}.py'
     cfg.dump(str(out))
@@ -52,15 +53,12 @@ def checkpoint(tmp_path_factory) -> Path:
 def test_demo_says_which_threshold_left_the_picture_empty(tmp_path: Path, checkpoint: Path, capsys):
     config = small_config(tmp_path, decode_thr=0.1)
     image = str(COCO / '000000000785.jpg')
-    bottomup_demo([str(config), str(checkpoint), image, '--decode-thr', '1000', '--out', str(tmp_path / 'a.jpg')])
+    # the grouping threshold through --cfg-options (what --decode-thr sets, see below) reaches the model's decoder
+    bottomup_demo([str(config), str(checkpoint), image, '--out', str(tmp_path / 'a.jpg'), '--cfg-options',
+                   'model.head.decoder.decode_keypoint_thr=1000'])
     out = capsys.readouterr().out
     assert '000000000785.jpg: 0 poses: no joint above decode_keypoint_thr=1000 (lower it with --decode-thr)' in out
-    # the threshold through --cfg-options: every candidate starts a person, so poses are found and counted
-    bottomup_demo([str(config), str(checkpoint), image, '--out', str(tmp_path / 'b.jpg'), '--cfg-options',
-                   'model.head.decoder.decode_keypoint_thr=-1000'])
-    line = next(li for li in capsys.readouterr().out.splitlines() if li.startswith('000000000785.jpg: '))
-    found = int(re.match(r'000000000785\.jpg: (\d+) poses', line).group(1))
-    assert found > 0 and (tmp_path / 'b.jpg').stat().st_size > 0
+    assert (tmp_path / 'a.jpg').stat().st_size > 0
 
 
 def test_threshold_flags_become_decoder_options():
