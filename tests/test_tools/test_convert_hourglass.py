@@ -272,7 +272,7 @@ def test_refuses_other_architectures_unknown_keys_and_unsafe_files(tmp_path: Pat
     # mobile weights against the full-conv 4-stack config: nothing is written
     with pytest.raises(SystemExit, match='does not fit .*td-hm_hourglass-s4-64'):
         main([str(tmp_path / 'mobile.pth'), str(tmp_path / 'out.pth'), '--config',
-              str(CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'), '--source', 'pytorch-pose'])
+              str(CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'), '--source', 'fast-pose-mobile'])
     assert not (tmp_path / 'out.pth').exists()
     with pytest.raises(ConversionError, match=r'does not fit .*mobile_synthcrowd-128x128\.py \(1 problem\):\n  missing: '):
         one_missing = convert_state_dict(reference)
@@ -284,8 +284,8 @@ def test_refuses_other_architectures_unknown_keys_and_unsafe_files(tmp_path: Pat
         convert_state_dict({'backbone.conv1.weight': torch.zeros(1)})
     # a pickled callable or a numpy array (only numpy scalars are allowed) is refused, never run: one line through
     # the plugin's safe loader naming the refused type, for zip and legacy (.tar era) files alike
-    for name, extra, refused, zipped in (('evil', subprocess.Popen, 'subprocess.Popen', True),
-                                         ('evil_legacy', subprocess.Popen, 'subprocess.Popen', False),
+    for name, extra, refused, zipped in (('evil', subprocess.Popen, '.Popen', True),  # protocol 2 names it commands.Popen
+                                         ('evil_legacy', subprocess.Popen, '.Popen', False),
                                          ('array', np.zeros(3), 'multiarray._reconstruct', True)):
         torch.save(dict(state_dict=reference, extra=extra), tmp_path / f'{name}.pth',
                    _use_new_zipfile_serialization=zipped)
