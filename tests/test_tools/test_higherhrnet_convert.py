@@ -162,6 +162,7 @@ def test_any_other_pickled_type_is_refused_in_one_line(tmp_path, repo_root, monk
     with pytest.raises(SystemExit) as err:
         main([str(path), str(tmp_path / 'e.pth'), '--config', str(repo_root / CONFIG)])
     message = str(err.value)
-    assert message.startswith(f"error: Refusing to load checkpoint '{path}'") and 'fp16_utils.loss_scaler.Evil' in message
+    assert message.startswith(f"error: Refusing to load checkpoint '{path}'")
+    assert 'fp16_utils.loss_scaler.Evil' in message
     assert '\n' not in message and '\x1b' not in message and 'weights_only=False' not in message
     assert not (tmp_path / 'EXECUTED').exists() and not (tmp_path / 'e.pth').exists()
