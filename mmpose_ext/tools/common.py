@@ -22,10 +22,19 @@ AMP_ON_CPU = ('--amp needs an accelerator (CUDA, NPU, MLU or MUSA): mmengine\'s 
               'the CPU. Drop --amp to run in float32 here.')
 
 
-def add_common_args(parser: argparse.ArgumentParser) -> None:
-    """Flags that ``tools/train.py`` and ``tools/test.py`` share, spelled as in MMPose."""
+SHOW_DIR_TRAIN_HELP = ('turn on validation pictures (mmpose\'s PoseVisualizationHook); they are written to '
+                       '<work dir>/<timestamp>/vis_data/vis_image, whatever folder is given')
+
+
+def add_common_args(parser: argparse.ArgumentParser, show_dir_help: str = SHOW_DIR_TRAIN_HELP) -> None:
+    """Flags that ``tools/train.py`` and ``tools/test.py`` share, spelled as in MMPose.
+
+    Args:
+        parser: the tool's parser.
+        show_dir_help: what ``--show-dir`` does in this tool (the tools use the folder differently).
+    """
     parser.add_argument('--work-dir', help='the directory to save logs, checkpoints and results')
-    parser.add_argument('--show-dir', help='directory (under the work dir) where painted images are saved')
+    parser.add_argument('--show-dir', help=show_dir_help)
     parser.add_argument('--show', action='store_true', help='display painted images in a window')
     parser.add_argument('--interval', type=int, default=1, help='visualise every N-th sample')
     parser.add_argument('--wait-time', type=float, default=1, help='seconds each shown image stays up')

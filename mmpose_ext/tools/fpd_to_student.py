@@ -56,6 +56,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     from mmengine.runner.checkpoint import CheckpointLoader
 
     from mmpose_ext.utils.checkpoint_conversion import ConversionError, refuse_mismatch
+    from mmpose_ext.utils.safe_checkpoint import UntrustedCheckpointError
 
     if not Path(args.checkpoint).is_file():
         raise SystemExit(f'error: {args.checkpoint} does not exist')
@@ -64,7 +65,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                                       args.checkpoint)
         if args.config:
             refuse_mismatch(exported['state_dict'], args.config, f'the student of {args.checkpoint}')
-    except (ExportError, ConversionError) as err:
+    except (ExportError, ConversionError, UntrustedCheckpointError) as err:
         raise SystemExit(f'error: {err}')
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     torch.save(exported, args.out)

@@ -4,6 +4,10 @@ Layouts read (docs/higherhrnet.md, facts from shared research):
 
 * official (HRNet/HigherHRNet-Human-Pose-Estimation): a plain state dict (``pose_higher_hrnet_*.pth``,
   ``model_best.pth.tar``), or ``{'state_dict' ('module.' prefix), 'best_state_dict', ...}`` (``checkpoint.pth.tar``).
+  An FP16 training's ``checkpoint.pth.tar`` also pickles the optimizer's loss scaler (``fp16_utils.loss_scaler.
+  DynamicLossScaler``, or ``LossScaler`` for a static scale): those two names are read as an inert stand-in
+  (skipped, never imported or run; see :class:`~mmpose_ext.utils.checkpoint_conversion.SkippedLossScaler`); any
+  other pickled type is refused.
   Backbone keys at the top level (``conv1``, ``layer1``, ``stage4``...), head keys ``final_layers.*`` and
   ``deconv_layers.*``. The ``*_640`` models were trained in FP16 behind a ``Sequential(tofp16, net, tofp32)``:
   their keys carry a ``1.`` prefix and conv weights / final biases are float16.
@@ -21,7 +25,8 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 
 from mmpose_ext.utils import safe_checkpoint_globals
-from mmpose_ext.utils.checkpoint_conversion import ConversionError, load_reference_state, refuse_mismatch
+from mmpose_ext.utils.checkpoint_conversion import (LOSS_SCALER_STUBS, ConversionError, SkippedLossScaler,
+                                                    extract_state_dict, load_reference_checkpoint, refuse_mismatch)
 
 HEAD_PREFIXES = ('final_layers.', 'deconv_layers.')
 
@@ -64,10 +69,29 @@ def convert_state_dict(source: Dict[str, torch.Tensor]) -> Tuple[Dict[str, torch
     return converted, layout, len(half)
 
 
+ALLOWED_TEXT = 'tensors, containers, numpy arrays/scalars, mmengine HistoryBuffer and an FP16 loss scaler (skipped)'
+
+
 def load_reference(path: str) -> Dict[str, torch.Tensor]:
-    """Reads a checkpoint weights-only (tensors and plain values, mmengine's metadata types; anything else is
-    refused)."""
-    return load_reference_state(path, safe_checkpoint_globals())
+    """Reads a checkpoint weights-only (tensors and plain values, mmengine's metadata types, an FP16 training's
+    loss scaler as an inert stand-in; anything else is refused)."""
+    return extract_state_dict(load_reference_checkpoint(path, _allowed(), ALLOWED_TEXT), path)
+
+
+def _allowed() -> list:
+    return safe_checkpoint_globals() + LOSS_SCALER_STUBS
+
+
+def skipped_loss_scalers(checkpoint: object) -> int:
+    """How many loss scalers of an FP16 training were read as :class:`SkippedLossScaler` (searched in dicts and
+    lists, e.g. ``checkpoint['optimizer']['loss_scaler']``)."""
+    if isinstance(checkpoint, SkippedLossScaler):
+        return 1
+    if isinstance(checkpoint, dict):
+        return sum(skipped_loss_scalers(v) for k, v in checkpoint.items() if k != 'state_dict')
+    if isinstance(checkpoint, (list, tuple)):
+        return sum(skipped_loss_scalers(v) for v in checkpoint if not isinstance(v, torch.Tensor))
+    return 0
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -85,7 +109,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     src = Path(args.src)
     try:
-        state, layout, num_half = convert_state_dict(load_reference(str(src)))
+        checkpoint = load_reference_checkpoint(str(src), _allowed(), ALLOWED_TEXT)
+        state, layout, num_half = convert_state_dict(extract_state_dict(checkpoint, str(src)))
         refuse_mismatch(state, args.config, str(src))
     except ConversionError as err:
         raise SystemExit(f'error: {err}')
@@ -95,3 +120,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print(f'wrote {args.dst}: {len(state)} tensors from the {layout} layout'
           + (f' ({num_half} half-precision tensors cast to float32)' if num_half else '')
           + f', matches {args.config}')
+    scalers = skipped_loss_scalers(checkpoint)
+    if scalers:
+        print(f'skipped the FP16 training\'s loss scaler ({scalers} pickled fp16_utils.loss_scaler object, read as '
+              f'an inert stand-in, nothing of it run): the optimizer state is not converted')

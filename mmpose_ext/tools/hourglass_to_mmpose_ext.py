@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 import torch
 
-from mmpose_ext.utils.checkpoint_conversion import ConversionError, load_reference_state, refuse_mismatch
+from mmpose_ext.utils.checkpoint_conversion import (ConversionError, extract_state_dict, load_reference_checkpoint,
+                                                    load_reference_state, refuse_mismatch)
 from mmpose_ext.utils.safe_checkpoint import numpy_scalar_globals
 
 SOURCES = {
@@ -37,14 +39,27 @@ SOURCES = {
     'fpd-official': 'ilovepose/fast-human-pose-estimation.pytorch',
 }
 # How each reference feeds and flips its network, as config overrides for tools/test.py (research notes): pytorch-pose
-# and its fork take RGB / 255 minus the MPII mean, no std, and sum the flipped heatmaps without a shift; the
-# official code takes BGR with the ImageNet mean/std and averages with the 1-pixel shift (the configs' default).
-PYTORCH_POSE_INPUT = ['model.data_preprocessor.mean=[112.302,113.22,110.3385]',
+# and its fork take RGB / 255 minus the MPII mean of their data/mpii/mean.pth.tar, no std, and add the flipped
+# heatmaps without a shift; the official code takes BGR with the ImageNet mean/std and averages with the 1-pixel
+# shift (the configs' default). The mean is that file's float32 values times 255, written in full: mmpose's
+# preprocessor computes (x - mean) / std where the reference computes x / 255 - mean.
+PYTORCH_POSE_MEAN = (0.440442830324173, 0.4440267086029053, 0.4326828420162201)  # float32 values of mean.pth.tar
+PYTORCH_POSE_INPUT = ['model.data_preprocessor.mean=[' + ','.join(repr(m * 255) for m in PYTORCH_POSE_MEAN) + ']',
                       'model.data_preprocessor.std=[255.0,255.0,255.0]', 'model.test_cfg.shift_heatmap=False']
 EVALUATION = {
     'pytorch-pose': PYTORCH_POSE_INPUT,
     'fast-pose-mobile': PYTORCH_POSE_INPUT,
     'fpd-official': ['model.data_preprocessor.bgr_to_rgb=False'],
+}
+# pytorch-pose and its fork add the heatmaps of the image and of its mirror (example/main.py, example/mpii.py:
+# score_map += flip_back(...)); mmpose's CPMHead averages them. No test_cfg option of mmpose sums, so with
+# flip_test the joint positions are the reference's and the joint scores exactly half its heatmap peaks.
+FLIP_SCORE_NOTE = {
+    'pytorch-pose': 'flip test: joint positions as pytorch-pose\'s; joint scores are half its heatmap peaks (it '
+                    'adds the two flipped heatmaps, mmpose averages them); PCKh is unaffected',
+    'fast-pose-mobile': 'flip test: joint positions as the fork\'s; joint scores are half its heatmap peaks (it '
+                        'adds the two flipped heatmaps, mmpose averages them); PCKh is unaffected',
+    'fpd-official': 'flip test: as the official code (average with the 1-pixel shift), scores included',
 }
 # reference bottleneck parameter -> PreActBottleneck module (body = BN, ReLU, conv, BN, ReLU, conv, BN, ReLU, conv)
 BOTTLENECK = {'bn1': 'body.0', 'conv1': 'body.2', 'bn2': 'body.3', 'conv2': 'body.5', 'bn3': 'body.6',
@@ -68,7 +83,7 @@ _MERGES = {'score': 'scores', 'fc_': 'feature_merges', 'score_': 'score_merges'}
 
 def load_reference(path: str) -> Dict[str, torch.Tensor]:
     """The tensor state dict of a reference file, unpickled weights-only (numpy scalars allowed)."""
-    return load_reference_state(path, numpy_scalar_globals())
+    return load_reference_state(path, numpy_scalar_globals(), 'tensors, containers and numpy scalars')
 
 
 def _levels(reference: Dict[str, torch.Tensor]) -> int:
@@ -150,18 +165,56 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def check_source(source: str, checkpoint: object, state: Dict[str, torch.Tensor], path: str) -> None:
+    """Refuses a ``--source`` that the file contradicts (one line saying why and which source fits).
+
+    Evidence used: depthwise bottleneck convs are written only by yuanyuanli85's fork (``fast-pose-mobile``);
+    a training dict with ``arch``/``best_acc`` is pytorch-pose's or the fork's, one with ``perf``/``model``/
+    ``best_state_dict`` the official FPD code's. A bare state dict of full convolutions fits every source.
+
+    Args:
+        source: the ``--source`` given.
+        checkpoint: the file as loaded.
+        state: its converted state dict.
+        path: the file, for the message.
+    """
+    fits, why = set(SOURCES), ''
+    keys = set(checkpoint) if isinstance(checkpoint, dict) else set()
+    if {'arch', 'best_acc'} <= keys:
+        fits, why = {'pytorch-pose', 'fast-pose-mobile'}, 'it is a training checkpoint with "arch" and "best_acc"'
+    elif {'perf', 'model', 'best_state_dict'} <= keys:
+        fits, why = {'fpd-official'}, 'it is a training checkpoint with "perf", "model" and "best_state_dict"'
+    if 'depthwise' in describe(state):
+        fits &= {'fast-pose-mobile'}
+        why = 'its bottleneck 3x3 convolutions are depthwise (mobile)' + (f' and {why}' if why else '')
+    if source not in fits:
+        hint = (f'use --source {" or --source ".join(sorted(fits))}' if fits
+                else 'no reference writes this combination: is it a converted or edited file?')
+        raise ConversionError(f'--source {source} does not fit {path}: {why}, which {SOURCES[source]} does not '
+                              f'write; {hint}')
+
+
+def evaluation_command(source: str, config: str, checkpoint: str) -> str:
+    """The ``tools/test.py`` command that feeds the network as ``source`` did, quoted for any POSIX shell."""
+    options = ' '.join(shlex.quote(o) for o in EVALUATION[source])
+    return f'python tools/test.py {shlex.quote(config)} {shlex.quote(checkpoint)} --cfg-options {options}'
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     src = Path(args.src)
     try:
-        state = convert_state_dict(load_reference(str(src)))
+        checkpoint = load_reference_checkpoint(str(src), numpy_scalar_globals(), 'tensors, containers and numpy '
+                                               'scalars')
+        state = convert_state_dict(extract_state_dict(checkpoint, str(src)))
+        check_source(args.source, checkpoint, state, str(src))
         refuse_mismatch(state, args.config, str(src))
     except ConversionError as err:
         raise SystemExit(f'error: {err}')
     Path(args.dst).parent.mkdir(parents=True, exist_ok=True)
-    options = ' '.join(EVALUATION[args.source])
-    meta = dict(converted_from=str(src), source=SOURCES[args.source], config=args.config, test_cfg_options=options)
+    meta = dict(converted_from=str(src), source=SOURCES[args.source], config=args.config,
+                test_cfg_options=list(EVALUATION[args.source]), flip_test=FLIP_SCORE_NOTE[args.source])
     torch.save(dict(state_dict=state, meta=meta), args.dst)
     print(f'wrote {args.dst}: {len(state)} tensors ({describe(state)}), matches {args.config}')
-    print(f'evaluate as {SOURCES[args.source]} does: python tools/test.py {args.config} {args.dst} '
-          f'--cfg-options {options}')
+    print(f'evaluate as {SOURCES[args.source]} does: {evaluation_command(args.source, args.config, args.dst)}')
+    print(FLIP_SCORE_NOTE[args.source])

@@ -185,6 +185,32 @@ def draw_refinement(ann_file: str, img_prefix: str, input_file: str, refined_fil
     return written
 
 
+def scoring_rules(metric) -> str:
+    """How :class:`PoseFixCocoMetric` scored both columns (NMS, score mode, evaluator), in words."""
+    nms = (f'OKS-NMS at {metric.nms_thr:g} per image (OKS area = the crop\'s)' if metric.nms_mode == 'oks_nms'
+           else 'soft OKS-NMS' if metric.nms_mode == 'soft_oks_nms' else 'no NMS')
+    score = ('score mode "bbox": each entry\'s own score' if metric.score_mode == 'bbox'
+             else f'score mode "{metric.score_mode}" (entry score x mean keypoint score above '
+                  f'{metric.keypoint_score_thr:g})')
+    return f'{nms}, {score}, xtcocotools\' rules (as mmpose\'s CocoMetric: all-zero-score entries dropped)'
+
+
+def input_as_given(ann_file: str, input_file: str) -> str:
+    """One line: the input file's AP under its dataset's official rules, as ``eval_results.py`` scores it (no NMS),
+    or why it cannot be scored as it is (e.g. malformed entries the refiner passed through)."""
+    from mmpose_ext.tools.eval_results import detect_layout, score_coco_layout
+    command = f'tools/analysis/eval_results.py {ann_file} {input_file}'
+    try:
+        layout = detect_layout(ann_file)
+        if layout == 'mpii':
+            raise AnnotationError(f'{ann_file} is MPII, not a COCO-format file')
+        ap = next(v for k, v in score_coco_layout(layout, ann_file, input_file).items() if k.endswith('/AP'))
+    except (AnnotationError, ValueError) as err:
+        return f'the input file as given (no NMS, official rules, as {command} scores it): not scored: {err}'
+    return (f'the input file as given (no NMS, scores as given, official {layout} rules, as {command} scores it): '
+            f'AP {ap:.4f} (the input column above is after its OKS-NMS and under xtcocotools\' rules)')
+
+
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     args = parse_args(argv)
     install_user_error_hook()
@@ -218,8 +244,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     if args.has_gt:
         before = {k: v for k, v in metrics.items() if k.startswith('input/')}
         after = {k: v for k, v in metrics.items() if k.startswith('refined/')}
-        print(f'\nCOCO keypoint AP of {args.input} (input) and the refined poses, same OKS-NMS and scores:')
+        print(f'\nCOCO keypoint AP of {args.input} (input) and of the refined poses, both scored alike: '
+              f'{scoring_rules(metric_objects[-1])}')
         print(format_ap_table({'input': before, 'refined': after}))
+        print(input_as_given(ann_file, args.input))
     else:
         print('no ground truth in the annotation file: results written, not evaluated')
     if args.show_dir:

@@ -33,7 +33,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--max-pictures', type=int, help='--show-dir: at most this many pictures')
     parser.add_argument('--bbox-file', help='person boxes of a detector (COCO results JSON) for the test set '
                                             'instead of the config\'s; "none" uses the ground-truth boxes')
-    add_common_args(parser)
+    add_common_args(parser, show_dir_help='write one picture per test image (all poses, MIPNet lambdas coloured) '
+                                          'to this folder, used as given (relative to the current directory, not '
+                                          'to the work dir)')
     return parser.parse_args(argv)
 
 

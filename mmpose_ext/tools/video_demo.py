@@ -5,7 +5,9 @@
 
 Frames per second are those of the whole loop: read, preprocess (the config's test pipeline, collation and the
 data preprocessor), forward (the network, flip test included), decode (heatmaps to keypoints in frame pixels),
-draw and write. Loading the model happens before the loop and is not counted.
+draw and write. Loading the model happens before the loop and is not counted. A MIPNet's poses (``instance_ids`` =
+lambda) are coloured by lambda as in ``tools/test.py --show-dir`` (green: lambda 0, the box's own person; orange:
+lambda 1), with the same legend; other models get one colour per person.
 """
 from __future__ import annotations
 
@@ -201,18 +203,11 @@ class VideoPoseDemo:
         return results
 
     def draw(self, frame: np.ndarray, results: Sequence[Any], boxes: np.ndarray, fps: Optional[float]) -> np.ndarray:
-        from mmpose_ext.visualization import draw_poses
-        canvas = frame
-        if results:  # all persons of the frame in one call: one colour per person
-            preds = [r.pred_instances for r in results]
-            canvas = draw_poses(frame, np.concatenate([p.keypoints for p in preds]),
-                                np.concatenate([p.keypoint_scores for p in preds]), self.skeleton,
-                                score_thr=self.kpt_thr,
-                                boxes=np.concatenate([np.repeat(b[None], len(p.keypoints), 0)
-                                                      for b, p in zip(boxes, preds)]))
+        canvas = draw_frame_predictions(frame, results, boxes, self.skeleton, self.kpt_thr)
         if fps is not None:
-            cv2.putText(canvas, f'{fps:.1f} frames/s', (8, 24), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 0, 255), 2,
-                        cv2.LINE_AA)
+            # bottom left: the top left holds the lambda legend of a MIPNet
+            cv2.putText(canvas, f'{fps:.1f} frames/s', (8, canvas.shape[0] - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                        (0, 0, 255), 2, cv2.LINE_AA)
         return canvas
 
     # the loop --------------------------------------------------------------------------------------------------
@@ -271,6 +266,38 @@ class VideoPoseDemo:
         return dict(frames=count, seconds=elapsed, fps=count / elapsed if elapsed > 0 else 0.0,
                     stage_seconds=dict(self.seconds), frames_without_boxes=without_boxes,
                     box_frames_not_in_input=unused, out=out, out_fps=out_fps or frames.fps, size=size)
+
+
+def draw_frame_predictions(frame: np.ndarray, results: Sequence[Any], boxes: np.ndarray,
+                           skeleton: Sequence[Tuple[int, int]], kpt_thr: float = 0.3) -> np.ndarray:
+    """The poses of one frame: a multi-instance model's (MIPNet: ``instance_ids`` = lambda) coloured by lambda as
+    ``tools/test.py --show-dir`` does, with its legend; a one-pose-per-box model's one colour per person.
+
+    Args:
+        frame: HxWx3 BGR frame (not changed; a drawn copy is returned).
+        results: one pose data sample per box.
+        boxes: (N, 4) xyxy boxes, one per result.
+        skeleton: keypoint index pairs to connect.
+        kpt_thr: joints below this confidence are not drawn.
+    """
+    from mmpose_ext.visualization import LAMBDA_COLOURS, draw_box_predictions, draw_legend, draw_poses
+    if not results:
+        return frame
+    preds = [r.pred_instances for r in results]
+    if not any('instance_ids' in p for p in preds):  # all persons of the frame in one call: one colour each
+        return draw_poses(frame, np.concatenate([p.keypoints for p in preds]),
+                          np.concatenate([p.keypoint_scores for p in preds]), skeleton, score_thr=kpt_thr,
+                          boxes=np.concatenate([np.repeat(b[None], len(p.keypoints), 0) for b, p in zip(boxes, preds)]))
+    canvas, extra = frame, 0
+    for box, pred in zip(boxes, preds):
+        lambdas = np.asarray(pred.instance_ids) if 'instance_ids' in pred else np.zeros(len(pred.keypoints), int)
+        canvas, n = draw_box_predictions(canvas, np.asarray(box, dtype=np.float32), np.asarray(pred.keypoints),
+                                         np.asarray(pred.keypoint_scores), lambdas, skeleton, kpt_thr)
+        extra += n
+    names = ('green', 'orange', 'pink', 'cyan')[:len(LAMBDA_COLOURS)]
+    shown = max(int(np.max(np.asarray(p.instance_ids))) for p in preds if 'instance_ids' in p) + 1
+    key = ', '.join(f'{names[k % len(names)]}: lambda {k}' for k in range(max(shown, 2)))
+    return draw_legend(canvas, f'{len(preds)} boxes +{extra} lambda>0 ({key})')
 
 
 def _open_writer(path: str, fps: float, size: Tuple[int, int]) -> Any:

@@ -25,22 +25,63 @@ def extract_state_dict(checkpoint: object, source: str) -> Dict[str, torch.Tenso
     return checkpoint
 
 
-def load_reference_state(path: str, allowed_globals: Iterable[Any] = ()) -> Dict[str, torch.Tensor]:
-    """The tensor state dict of a reference checkpoint, unpickled weights-only.
+class SkippedLossScaler:
+    """Inert stand-in for the loss scaler that an FP16 training pickles into its optimizer state.
 
-    Only tensors, containers and ``allowed_globals`` (e.g. ``safe_checkpoint.numpy_scalar_globals()``) may be in
-    the file; anything else, a missing or a corrupt file raises :class:`ConversionError` naming the file.
+    HigherHRNet's FP16 training (``fp16_utils.fp16_optimizer.FP16_Optimizer``, NVIDIA apex's design) saves
+    ``optimizer.state_dict()['loss_scaler']`` as the scaler object itself, a ``fp16_utils.loss_scaler.
+    DynamicLossScaler`` (``LossScaler`` with a static scale). Reading such a ``checkpoint.pth.tar`` maps exactly those
+    two qualified names to this class: nothing of the file's class is imported or run, its saved attributes are
+    dropped, and the weights are read as usual. Any other pickled type is still refused.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        """Drops the saved attributes (loss scale and counters, not needed for the weights)."""
+
+
+#: ``(stand-in, qualified name)`` pairs for ``torch.serialization.safe_globals``: FP16 training loss scalers
+LOSS_SCALER_STUBS = [(SkippedLossScaler, f'fp16_utils.loss_scaler.{name}') for name in ('DynamicLossScaler',
+                                                                                         'LossScaler')]
+
+
+def load_reference_checkpoint(path: str, allowed_globals: Iterable[Any] = (),
+                              allowed_text: str = 'tensors and containers') -> Any:
+    """A reference checkpoint as saved (state dict or training dict), unpickled weights-only through the project's
+    safe loader (:func:`mmpose_ext.utils.safe_checkpoint.load_weights_only`).
+
+    Args:
+        path: the file.
+        allowed_globals: extra globals allowed in the pickle (e.g. ``numpy_scalar_globals()``).
+        allowed_text: what is accepted, in words, for the refusal message.
+
+    Raises:
+        ConversionError: one line naming the file: missing, corrupt, or holding a type outside the allow-list
+            (named).
+    """
+    from mmpose_ext.utils.safe_checkpoint import UntrustedCheckpointError, load_weights_only
     if not Path(path).is_file():
         raise ConversionError(f'{path} does not exist')
     try:
-        with torch.serialization.safe_globals(list(allowed_globals)):
-            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as err:  # refused global or corrupt file: say which file
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConversionError(f'{path}: cannot read as a weights-only checkpoint (only tensors, containers and '
-                              f'the allowed types are accepted): {first}') from err
-    return extract_state_dict(checkpoint, str(path))
+        return load_weights_only(path, allowed_globals, allowed_text)
+    except UntrustedCheckpointError as err:
+        raise ConversionError(str(err)) from err
+    except Exception as err:  # a corrupt or truncated file: say which file
+        text = ' '.join(str(err).split())[:300] or type(err).__name__
+        raise ConversionError(f'{path}: cannot read as a checkpoint ({type(err).__name__}: {text})') from err
+
+
+def load_reference_state(path: str, allowed_globals: Iterable[Any] = (),
+                         allowed_text: str = 'tensors and containers') -> Dict[str, torch.Tensor]:
+    """The tensor state dict of a reference checkpoint, unpickled weights-only.
+
+    Only tensors, containers and ``allowed_globals`` (e.g. ``safe_checkpoint.numpy_scalar_globals()``) may be in
+    the file; anything else, a missing or a corrupt file raises :class:`ConversionError` naming the file (and the
+    refused type).
+    """
+    return extract_state_dict(load_reference_checkpoint(path, allowed_globals, allowed_text), str(path))
 
 
 def check_against_model(state: Dict[str, torch.Tensor], config: str) -> List[str]:
@@ -61,4 +102,6 @@ def refuse_mismatch(state: Dict[str, torch.Tensor], config: str, source: str) ->
     problems = check_against_model(state, config)
     if problems:
         listing = '\n  '.join(problems[:20])
-        raise ConversionError(f'{source} does not fit {config} ({len(problems)} problems):\n  {listing}')
+        count = f'{len(problems)} problem' + ('s' if len(problems) != 1 else '')
+        more = f'\n  ... and {len(problems) - 20} more' if len(problems) > 20 else ''
+        raise ConversionError(f'{source} does not fit {config} ({count}):\n  {listing}{more}')

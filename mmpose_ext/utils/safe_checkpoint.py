@@ -13,7 +13,8 @@ import functools
 import importlib
 import os
 import pickle
-from typing import Any, Callable, Dict, Iterable, List, Optional
+import re
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -126,23 +127,67 @@ def load_checkpoint_safely(load: Callable[..., Any], filename: str, *args: Any, 
         except pickle.UnpicklingError as err:
             if isinstance(err, UntrustedCheckpointError):
                 raise
-            local = os.path.expanduser(filename)
-            offending = unsafe_globals_in(local, allowed) if os.path.isfile(local) else []
-            what = ', '.join(offending) if offending else _first_line(err)
-            raise UntrustedCheckpointError(
-                f'Refusing to load checkpoint {filename!r}: it contains pickled objects of a type that is not '
-                f'allowed ({what}). mmpose_ext loads checkpoints with torch.load(weights_only=True) and allows '
-                f'only tensors, containers, numpy arrays/scalars and mmengine HistoryBuffer, because unpickling '
-                f'anything else can run arbitrary code. If you trust this file, add its path to the environment '
-                f'variable {TRUST_ENV} (paths separated by {os.pathsep!r}) and run again.') from err
+            raise UntrustedCheckpointError(refusal_message(filename, refused_types(err, filename, allowed))) from err
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err)
-    for line in text.splitlines():
-        if 'GLOBAL' in line or 'Unsupported' in line:
-            return line.strip()
-    return text.splitlines()[0] if text else type(err).__name__
+_ANSI = re.compile(r'\x1b\[[0-9;]*[A-Za-z]')
+_GLOBAL = re.compile(r'GLOBAL ([\w.]+)')
+DEFAULT_ALLOWED_TEXT = 'tensors, containers, numpy arrays/scalars and mmengine HistoryBuffer'
+
+
+def refused_types(err: BaseException, filename: str, allowed: Iterable[Any]) -> List[str]:
+    """The qualified names of the pickled globals ``torch.load(weights_only=True)`` refused in ``filename``.
+
+    Read from the file's pickle (zip checkpoints) or from torch's message (legacy ``.tar`` files), never torch's
+    advice text; ``['an unnamed type']`` when neither names one.
+    """
+    local = os.path.expanduser(filename)
+    names = unsafe_globals_in(local, allowed) if os.path.isfile(local) else []
+    if not names:
+        names = list(dict.fromkeys(_GLOBAL.findall(_ANSI.sub('', str(err)))))
+    return names or ['an unnamed type']
+
+
+def refusal_message(filename: str, types: Sequence[str], allowed_text: str = DEFAULT_ALLOWED_TEXT) -> str:
+    """The one-line refusal of a checkpoint holding pickled ``types`` outside the allow-list.
+
+    Args:
+        filename: the checkpoint, named in the message.
+        types: qualified names of the refused types.
+        allowed_text: what the loader accepts, in words.
+    """
+    return (f'Refusing to load checkpoint {filename!r}: it contains pickled objects of a type that is not allowed '
+            f'({", ".join(types)}). mmpose_ext loads checkpoints with torch.load(weights_only=True) and allows only '
+            f'{allowed_text}, because unpickling anything else can run arbitrary code. If you trust this file, add '
+            f'its path to the environment variable {TRUST_ENV} (paths separated by {os.pathsep!r}) and run again.')
+
+
+def load_weights_only(filename: str, allowed: Iterable[Any] = (), allowed_text: str = DEFAULT_ALLOWED_TEXT) -> Any:
+    """``torch.load(filename, weights_only=True)`` on the CPU with ``allowed`` globals, for files that are not
+    mmengine checkpoints (the converters' reference files).
+
+    A file listed in ``$MMPOSE_EXT_TRUSTED_CHECKPOINTS`` is unpickled fully, as :func:`load_checkpoint_safely` does.
+
+    Args:
+        filename: local checkpoint file.
+        allowed: extra globals, as ``torch.serialization.safe_globals`` takes them (objects or ``(object,
+            'qualified.name')`` pairs, e.g. an inert stand-in for a known class).
+        allowed_text: what is accepted, in words, for the refusal message.
+
+    Raises:
+        UntrustedCheckpointError: one line naming the file and the refused types (no ANSI codes, no advice to
+            turn ``weights_only`` off).
+    """
+    if is_trusted(filename):
+        return torch.load(filename, map_location='cpu', weights_only=False)
+    allowed = list(allowed)
+    with _env(TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=None, TORCH_FORCE_WEIGHTS_ONLY_LOAD='1'), \
+            torch.serialization.safe_globals(allowed):
+        try:
+            return torch.load(filename, map_location='cpu', weights_only=True)
+        except pickle.UnpicklingError as err:
+            raise UntrustedCheckpointError(refusal_message(filename, refused_types(err, filename, allowed),
+                                                           allowed_text)) from err
 
 
 class _env:

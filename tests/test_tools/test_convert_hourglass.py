@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Dict, Tuple
@@ -16,8 +17,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
 
-from mmpose_ext.tools.hourglass_to_mmpose_ext import EVALUATION, ConversionError, convert_state_dict, main
+from mmpose_ext.tools.hourglass_to_mmpose_ext import (EVALUATION, PYTORCH_POSE_MEAN, ConversionError,
+                                                      convert_state_dict, main)
+from mmpose_ext.utils.checkpoint_conversion import refuse_mismatch
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / 'configs' / 'hourglass_fpd'
@@ -172,46 +176,95 @@ def test_converted_model_computes_the_reference_outputs(config: str, stacks: int
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
 
 
-def _write_formats(tmp_path: Path, state: Dict[str, torch.Tensor]) -> Dict[str, Path]:
-    module = {f'module.{k}': v for k, v in state.items()}
+def _write_formats(tmp_path: Path) -> Dict[str, Tuple[Path, str, Dict[str, torch.Tensor]]]:
+    """One file per source, in a container that source writes: ``{source: (file, config, reference)}``."""
+    mobile = random_reference(reference_shapes(2, 64, 17, mobile=True))
+    full = random_reference(reference_shapes(4, 64, 17))
+    mobile_config = CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py'
+    full_config = CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'
     files = {
-        # pytorch-pose checkpoint.pth.tar / model_best.pth.tar (DataParallel, best_acc a 0-dim tensor)
-        'pytorch-pose': dict(epoch=90, arch='hg', state_dict=module, best_acc=torch.tensor(0.88), optimizer={}),
-        # pytorch-pose's convert_checkpoint.py output and yuanyuanli85's released files: a bare state dict
-        'fast-pose-mobile': dict(state),
+        # yuanyuanli85's fork writes pytorch-pose's checkpoint.pth.tar (DataParallel, best_acc a 0-dim tensor)
+        'fast-pose-mobile': (dict(epoch=90, arch='hg', state_dict={f'module.{k}': v for k, v in mobile.items()},
+                                  best_acc=torch.tensor(0.88), optimizer={}), mobile_config, mobile),
+        # pytorch-pose's convert_checkpoint.py output: a bare state dict
+        'pytorch-pose': (dict(full), full_config, full),
         # official FPD checkpoint.pth: perf is a numpy.float64, model a name
-        'fpd-official': dict(epoch=140, model='pose_hourglass', state_dict=module, best_state_dict=dict(state),
-                             perf=np.float64(89.04), optimizer={}),
+        'fpd-official': (dict(epoch=140, model='pose_hourglass', state_dict={f'module.{k}': v for k, v in full.items()},
+                              best_state_dict=dict(full), perf=np.float64(89.04), optimizer={}), full_config, full),
     }
     paths = {}
-    for name, content in files.items():
-        paths[name] = tmp_path / f'{name}.pth'
-        torch.save(content, paths[name])
+    for name, (content, config, reference) in files.items():
+        paths[name] = (tmp_path / f'{name}.pth', str(config), reference)
+        torch.save(content, paths[name][0])
     return paths
 
 
 def test_cli_reads_each_reference_file_format(tmp_path: Path, capsys):
-    config = CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py'
-    reference = random_reference(reference_shapes(2, 64, 17, mobile=True))
-    expected = convert_state_dict(reference)
-    for source, path in _write_formats(tmp_path, reference).items():
+    for source, (path, config, reference) in _write_formats(tmp_path).items():
+        expected = convert_state_dict(reference)
         out = tmp_path / f'{source}_converted.pth'
-        main([str(path), str(out), '--config', str(config), '--source', source])
-        if source == 'pytorch-pose':  # the printed overrides are valid for the config
-            cfg = Config.fromfile(str(config))
-            parser = argparse.ArgumentParser()
-            parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-            cfg.merge_from_dict(parser.parse_args(['--cfg-options', *EVALUATION[source]]).cfg_options)
-            assert list(cfg.model.data_preprocessor.std) == [255.0] * 3 and not cfg.model.test_cfg.shift_heatmap
+        main([str(path), str(out), '--config', config, '--source', source])
         printed = capsys.readouterr().out
-        assert '2 stacks, 64 channels, 17 joints, depthwise (mobile)' in printed
+        command = next(line for line in printed.splitlines() if line.startswith('evaluate as '))
+        # the printed overrides survive a shell with failglob (unquoted [...] would be a glob) and are valid keys
+        words = shlex.split(command.split(' does: ', 1)[1])
+        options = words[words.index('--cfg-options') + 1:]
+        quoted = command.split('--cfg-options ')[1]
+        echoed = subprocess.run(['bash', '-O', 'failglob', '-c', 'printf "%s\\n" ' + quoted], capture_output=True,
+                                text=True, check=True).stdout.splitlines()
+        assert options == echoed == EVALUATION[source]
+        cfg = Config.fromfile(config)
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+        cfg.merge_from_dict(parser.parse_args(['--cfg-options', *options]).cfg_options)
+        if source != 'fpd-official':  # the reference's mean.pth.tar values x 255, unrounded
+            assert [np.float32(m / 255) for m in cfg.model.data_preprocessor.mean] == \
+                [np.float32(m) for m in PYTORCH_POSE_MEAN]
+            assert list(cfg.model.data_preprocessor.std) == [255.0] * 3 and not cfg.model.test_cfg.shift_heatmap
+            assert 'joint scores are half its heatmap peaks' in printed
+        assert ('depthwise (mobile)' in printed) == (source == 'fast-pose-mobile')
         assert ('bgr_to_rgb=False' in printed) == (source == 'fpd-official')
-        assert ('std=[255.0,255.0,255.0]' in printed) == (source != 'fpd-official')
         written = torch.load(out, map_location='cpu', weights_only=True)
         assert set(written['state_dict']) == set(expected)
         for key, value in expected.items():
             assert torch.equal(written['state_dict'][key], value), (source, key)
         assert written['meta']['converted_from'] == str(path)
+
+
+@pytest.mark.parametrize('written_by, given, says', [
+    ('fast-pose-mobile', 'pytorch-pose', 'its bottleneck 3x3 convolutions are depthwise (mobile) and it is a training '
+                                         'checkpoint with "arch" and "best_acc", which bearpaw/pytorch-pose does not '
+                                         'write; use --source fast-pose-mobile'),
+    ('fpd-official', 'pytorch-pose', 'it is a training checkpoint with "perf", "model" and "best_state_dict", which '
+                                     'bearpaw/pytorch-pose does not write; use --source fpd-official'),
+    ('fast-pose-mobile', 'fpd-official', 'use --source fast-pose-mobile'),
+])
+def test_source_is_checked_against_the_file(tmp_path: Path, written_by: str, given: str, says: str):
+    path, config, _ = _write_formats(tmp_path)[written_by]
+    with pytest.raises(SystemExit) as err:
+        main([str(path), str(tmp_path / 'out.pth'), '--config', config, '--source', given])
+    message = str(err.value)
+    assert message.startswith(f'error: --source {given} does not fit {path}: ') and says in message
+    assert '\n' not in message and not (tmp_path / 'out.pth').exists()
+
+
+def test_flip_scores_are_half_the_reference_sum():
+    """What the printed overrides give with flip test, from mmpose's own head: the reference adds the heatmaps of
+    the image and of its mirror (flipped back, no shift); mmpose averages them. Positions agree, scores are half."""
+    cfg = Config.fromfile(str(CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py'))
+    head = MODELS.build(cfg.model.head)
+    flip_indices = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+    sample = PoseDataSample(metainfo=dict(flip_indices=flip_indices))
+    torch.manual_seed(0)
+    views = [[torch.rand(1, 17, 32, 32) for _ in range(2)] for _ in range(2)]  # [original, mirrored] x stacks
+    test_cfg = dict(flip_test=True, flip_mode='heatmap', shift_heatmap=False, output_heatmaps=True)
+    pred, fields = head.predict(views, [sample], test_cfg=test_cfg)
+    reference_sum = views[0][-1] + views[1][-1].flip(-1)[:, flip_indices]  # last stack, as the reference
+    assert torch.equal(fields[0].heatmaps * 2, reference_sum[0])
+    peaks = reference_sum[0].flatten(1).max(dim=1).values.numpy()
+    np.testing.assert_array_equal(pred[0].keypoint_scores[0] * 2, peaks)
+    ours, = head.decoder.decode(reference_sum[0].numpy())[0]
+    np.testing.assert_array_equal(pred[0].keypoints[0], ours)  # same positions as decoding the reference's sum
 
 
 def test_refuses_other_architectures_unknown_keys_and_unsafe_files(tmp_path: Path):
@@ -220,18 +273,31 @@ def test_refuses_other_architectures_unknown_keys_and_unsafe_files(tmp_path: Pat
     # mobile weights against the full-conv 4-stack config: nothing is written
     with pytest.raises(SystemExit, match='does not fit .*td-hm_hourglass-s4-64'):
         main([str(tmp_path / 'mobile.pth'), str(tmp_path / 'out.pth'), '--config',
-              str(CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'), '--source', 'pytorch-pose'])
+              str(CONFIGS / 'td-hm_hourglass-s4-64_synthcrowd-128x128.py'), '--source', 'fast-pose-mobile'])
     assert not (tmp_path / 'out.pth').exists()
+    with pytest.raises(ConversionError, match=r'does not fit .*mobile_synthcrowd-128x128.py \(1 problem\):\n  missing'):
+        one_missing = convert_state_dict(reference)
+        del one_missing['backbone.scores.0.weight']
+        refuse_mismatch(one_missing, str(CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py'), 'm.pth')
     with pytest.raises(ConversionError, match='extra.weight: not a key'):
         convert_state_dict({**reference, 'extra.weight': torch.zeros(1)})
     with pytest.raises(ConversionError, match='not a stacked-hourglass checkpoint'):
         convert_state_dict({'backbone.conv1.weight': torch.zeros(1)})
-    # a pickled callable or a numpy array (only numpy scalars are allowed) is refused, never run
-    for name, extra in (('evil', subprocess.Popen), ('array', np.zeros(3))):
-        torch.save(dict(state_dict=reference, extra=extra), tmp_path / f'{name}.pth')
-        with pytest.raises(SystemExit, match=f'{name}.pth: cannot read as a weights-only checkpoint'):
+    # a pickled callable or a numpy array (only numpy scalars are allowed) is refused, never run: one line through
+    # the plugin's safe loader naming the refused type, for zip and legacy (.tar era) files alike
+    # (pickle protocol 2 names subprocess.Popen commands.Popen)
+    for name, extra, refused, zipped in (('evil', subprocess.Popen, '.Popen', True),
+                                         ('evil_legacy', subprocess.Popen, '.Popen', False),
+                                         ('array', np.zeros(3), 'multiarray._reconstruct', True)):
+        torch.save(dict(state_dict=reference, extra=extra), tmp_path / f'{name}.pth',
+                   _use_new_zipfile_serialization=zipped)
+        with pytest.raises(SystemExit) as err:
             main([str(tmp_path / f'{name}.pth'), str(tmp_path / 'out.pth'), '--config',
                   str(CONFIGS / 'td-hm_hourglass-s2-64-mobile_synthcrowd-128x128.py'), '--source', 'fpd-official'])
+        message = str(err.value)
+        assert message.startswith(f"error: Refusing to load checkpoint '{tmp_path / name}.pth'"), message
+        assert refused in message and 'numpy scalars' in message
+        assert '\n' not in message and '\x1b' not in message and 'weights_only=False' not in message
     assert not (tmp_path / 'out.pth').exists()
     with pytest.raises(SystemExit, match='does not exist'):
         main([str(tmp_path / 'missing.pth'), str(tmp_path / 'out.pth'), '--config', os.devnull, '--source',

@@ -125,3 +125,13 @@ def test_teacher_keys_are_dropped_and_unknown_keys_refused():
         student_checkpoint(dict(state_dict={'student.backbone.w': weights, 'head.w': weights}), 'a.pth')
     with pytest.raises(ExportError, match='b.pth: no state_dict'):
         student_checkpoint(dict(meta={}), 'b.pth')
+
+
+def test_untrusted_checkpoint_is_one_error_line(tmp_path: Path):
+    path = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': {'student.w': torch.ones(1)}, 'meta': {'hook': print}}, path)
+    with pytest.raises(SystemExit) as err:
+        export_main([str(path), str(tmp_path / 'out.pth')])
+    message = str(err.value)
+    assert message.startswith(f"error: Refusing to load checkpoint '{path}'") and 'builtins.print' in message
+    assert '\n' not in message and 'weights_only=False' not in message and not (tmp_path / 'out.pth').exists()

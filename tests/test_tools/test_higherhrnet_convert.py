@@ -13,6 +13,7 @@ from mmpose_ext.tools.higherhrnet_to_mmpose_ext import main
 
 CONFIG = 'configs/higherhrnet/ae_higherhrnet-w32_coco-512x512.py'
 CROWDPOSE = 'configs/higherhrnet/ae_higherhrnet-w32_crowdpose-512x512.py'
+LITE = 'configs/higherhrnet/ae_higherhrnet-lite_synthcrowd-256x256.py'
 
 
 @pytest.fixture(scope='module')
@@ -100,3 +101,68 @@ def test_refuses_mismatch_and_writes_nothing(tmp_path, ours, repo_root):
     with pytest.raises(SystemExit, match='not a HigherHRNet checkpoint'):
         main([str(tmp_path / 'other.pth'), str(tmp_path / 'z.pth'), '--config', str(repo_root / CONFIG)])
     assert not any((tmp_path / n).exists() for n in ('x.pth', 'y.pth', 'z.pth'))
+
+
+LOSS_SCALER_MODULE = '''
+class DynamicLossScaler:
+    """Stands for HigherHRNet's fp16_utils.loss_scaler.DynamicLossScaler; leaves a mark if the converter runs it."""
+
+    def __init__(self, marker):
+        self.marker, self.cur_scale, self.cur_iter = marker, 2.0 ** 16, 1234
+
+    def __setstate__(self, state):
+        open(state['marker'], 'w').close()
+        self.__dict__.update(state)
+
+
+class Evil(DynamicLossScaler):
+    pass
+'''
+
+
+def _fp16_training_file(tmp_path: Path, monkeypatch, official: dict, scaler_class: str) -> Path:
+    """An FP16 HigherHRNet checkpoint.pth.tar as FP16_Optimizer saves it: the loss scaler pickled as an object of
+    ``fp16_utils.loss_scaler.<scaler_class>`` inside the optimizer state, legacy (non-zip) serialisation."""
+    import importlib
+    import sys
+    package = tmp_path / 'lib' / 'fp16_utils'
+    package.mkdir(parents=True)
+    (package / '__init__.py').write_text('')
+    (package / 'loss_scaler.py').write_text(LOSS_SCALER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path / 'lib'))
+    module = importlib.import_module('fp16_utils.loss_scaler')
+    scaler = getattr(module, scaler_class)(str(tmp_path / 'EXECUTED'))
+    optimizer = dict(loss_scaler=scaler, dynamic_loss_scale=True, overflow=False, first_closure_call_this_step=True,
+                     optimizer_state_dict=dict(state={}, param_groups=[dict(lr=1e-3, params=[0])]),
+                     fp32_from_fp16=[[torch.nn.Parameter(torch.zeros(2))]])
+    path = tmp_path / 'checkpoint.pth.tar'
+    torch.save(dict(epoch=3, model='pose_higher_hrnet', perf=3, optimizer=optimizer,
+                    state_dict={'module.1.' + k: v for k, v in official.items()}), path,
+               _use_new_zipfile_serialization=False)
+    for name in ('fp16_utils.loss_scaler', 'fp16_utils'):  # reading must not import it again
+        sys.modules.pop(name)
+    return path
+
+
+def test_fp16_training_checkpoint_skips_its_loss_scaler(tmp_path, repo_root, capsys, monkeypatch):
+    import sys
+    torch.manual_seed(0)  # the small HigherHRNet: the same layout as W32, a fraction of the time
+    small = {k: v.clone() for k, v in MODELS.build(Config.fromfile(str(repo_root / LITE)).model).state_dict().items()}
+    official = {k: v.half() if v.dim() == 4 else v for k, v in official_layout(small).items()}
+    path = _fp16_training_file(tmp_path, monkeypatch, official, 'DynamicLossScaler')
+    main([str(path), str(tmp_path / 'd.pth'), '--config', str(repo_root / LITE)])
+    out = capsys.readouterr().out
+    assert 'official-fp16' in out and "skipped the FP16 training's loss scaler (1 pickled" in out
+    assert not (tmp_path / 'EXECUTED').exists() and 'fp16_utils.loss_scaler' not in sys.modules
+    _check_written(tmp_path / 'd.pth', small)
+
+
+def test_any_other_pickled_type_is_refused_in_one_line(tmp_path, repo_root, monkeypatch):
+    path = _fp16_training_file(tmp_path, monkeypatch, {'final_layers.0.weight': torch.zeros(1)}, 'Evil')
+    with pytest.raises(SystemExit) as err:
+        main([str(path), str(tmp_path / 'e.pth'), '--config', str(repo_root / CONFIG)])
+    message = str(err.value)
+    assert message.startswith(f"error: Refusing to load checkpoint '{path}'")
+    assert 'fp16_utils.loss_scaler.Evil' in message
+    assert '\n' not in message and '\x1b' not in message and 'weights_only=False' not in message
+    assert not (tmp_path / 'EXECUTED').exists() and not (tmp_path / 'e.pth').exists()

@@ -96,6 +96,11 @@ def test_refine_tool_on_coco_sample(tmp_path: Path, run_tool):
                  'unknown image id: 1', f'written to {out}'):
         assert line in text, text[-3000:]
     assert re.search(r'throughput: 12 poses in [\d.]+ s = [\d.]+ poses/s on cpu \(batch size 5', text)
+    rules = text[text.index('COCO keypoint AP of'):].splitlines()[0]
+    assert 'OKS-NMS at 0.9 per image' in rules and 'score mode "bbox"' in rules and 'xtcocotools' in rules
+    # the malformed entries it passed through keep the file from being scored as it is; the line says why
+    assert re.search(r'^the input file as given \(no NMS, official rules, as tools/analysis/eval_results\.py \S+ '
+                     r'\S+ scores it\): not scored: results file .*entry \[12\] has 48 keypoint values', text, re.M)
     table = text[text.index('metric   input'):].splitlines()
     assert table[0].split() == ['metric', 'input', 'refined', 'change']
     assert [row.split()[0] for row in table[1:4]] == ['AP', 'AP', 'AP']  # AP, AP .5, AP .75
@@ -103,7 +108,7 @@ def test_refine_tool_on_coco_sample(tmp_path: Path, run_tool):
     assert 0.2 < input_ap < 1.0  # a few pixels off: the input scores between nothing and ground truth
 
 
-def test_refine_tool_on_crowdpose_layout(tmp_path: Path):
+def test_refine_tool_on_crowdpose_layout(tmp_path: Path, capsys):
     gt = DATA / 'crowdpose' / 'test_crowdpose.json'
     inputs = results_from_gt(gt)
     (tmp_path / 'input.json').write_text(json.dumps(inputs))
@@ -120,6 +125,14 @@ def test_refine_tool_on_crowdpose_layout(tmp_path: Path):
     assert all(len(entry['keypoints']) == 42 for entry in refined)
     assert {'input/AP', 'refined/AP', 'input/AP(E)', 'refined/AP(H)'} <= set(metrics)
     assert metrics['input/AP'] > 0.2
+    # under the table: the input file as given, as eval_results.py scores it (no NMS, crowdposetools' rules)
+    from mmpose_ext.tools.eval_results import score_coco_layout
+    official = score_coco_layout('crowdpose', str(gt), str(tmp_path / 'input.json'))['crowdpose/AP']
+    line = next(li for li in capsys.readouterr().out.splitlines() if li.startswith('the input file as given'))
+    assert 'no NMS, scores as given, official crowdpose rules' in line and line.endswith(f'AP {official:.4f} (the '
+                                                                                          f'input column above is '
+                                                                                          f'after its OKS-NMS and '
+                                                                                          f'under xtcocotools\' rules)')
 
 
 def test_refine_tool_refuses_a_config_without_posefix_metric(tmp_path: Path):

@@ -68,3 +68,13 @@ def test_dump_adds_dump_results_metric(repo_root: Path, tmp_path: Path):
     bad = test_tool.parse_args([str(repo_root / CONFIG), str(ckpt), '--dump', str(tmp_path / 'p.json')])
     with pytest.raises(SystemExit, match='.pkl'):
         test_tool.apply_test_args(load_config(bad), bad)
+
+
+def test_show_dir_help_says_where_the_pictures_go(capsys):
+    from mmpose_ext.tools.test import parse_args as test_args
+    from mmpose_ext.tools.train import parse_args as train_args
+    for parse, says in ((test_args, 'used as given'), (train_args, 'vis_data/vis_image')):
+        with pytest.raises(SystemExit):
+            parse(['--help'])
+        text = ' '.join(capsys.readouterr().out.split())
+        assert says in text and 'under the work dir' not in text

@@ -145,3 +145,30 @@ def test_bbox_file_boxes_become_xyxy_per_frame(tmp_path: Path):
     boxes = load_bbox_file(str(path))
     assert list(boxes) == [2]
     np.testing.assert_array_equal(boxes[2], [[1, 2, 11, 22], [0, 0, 4, 4]])
+
+
+def test_mipnet_lambdas_are_coloured_as_in_show_dir():
+    from mmengine.structures import InstanceData
+    from mmpose.structures import PoseDataSample
+
+    from mmpose_ext.tools.video_demo import draw_frame_predictions
+    from mmpose_ext.visualization import LAMBDA_COLOURS
+
+    def colour_pixels(image, colour):
+        return int((np.abs(image.astype(int) - np.array(colour)).max(axis=-1) < 30).sum())
+
+    frame = np.zeros((120, 160, 3), np.uint8)
+    skeleton = [(0, 1), (1, 2), (2, 3), (3, 4)]
+    poses = np.array([[[40, 20 + 15 * k] for k in range(5)], [[110, 20 + 15 * k] for k in range(5)]], np.float32)
+    sample = PoseDataSample()
+    sample.pred_instances = InstanceData(keypoints=poses, keypoint_scores=np.ones((2, 5), np.float32),
+                                         instance_ids=np.array([0, 1]))  # MIPNet: lambda 0 and lambda 1 of a box
+    box = np.array([[10, 5, 150, 110]], np.float32)
+    canvas = draw_frame_predictions(frame, [sample], box, skeleton)
+    assert colour_pixels(canvas, LAMBDA_COLOURS[0]) > 50 and colour_pixels(canvas, LAMBDA_COLOURS[1]) > 50
+    assert not frame.any()  # the frame itself is not drawn on
+    # a one-pose-per-box model keeps one colour per person, without a lambda legend
+    plain = PoseDataSample()
+    plain.pred_instances = InstanceData(keypoints=poses[:1], keypoint_scores=np.ones((1, 5), np.float32))
+    canvas = draw_frame_predictions(frame, [plain], box, skeleton)
+    assert colour_pixels(canvas, LAMBDA_COLOURS[1]) == 0

@@ -95,3 +95,23 @@ def test_global_opt_out_variable_does_not_bypass_the_check(tmp_path: Path, monke
         _load_checkpoint(str(path), map_location='cpu')
     assert not sentinel.exists()
     assert os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] == '1'  # restored for the rest of the process
+
+
+@pytest.mark.parametrize('zipped', [True, False], ids=['zip', 'legacy'])
+def test_weights_only_refusal_is_one_line_naming_the_type(tmp_path: Path, zipped: bool):
+    from mmpose_ext.tools.common import user_error_message
+    from mmpose_ext.utils.safe_checkpoint import load_weights_only
+    sentinel = tmp_path / 'sentinel.txt'
+    path = tmp_path / 'reference.pth.tar'
+    torch.save(dict(state_dict={'w': torch.ones(1)}, payload=RunsCode(sentinel)), path,
+               _use_new_zipfile_serialization=zipped)
+    with pytest.raises(UntrustedCheckpointError) as err:
+        load_weights_only(str(path), allowed_text='tensors and containers')
+    message = str(err.value)
+    assert message.startswith(f"Refusing to load checkpoint '{path}'")
+    assert 'getattr' in message or 'pathlib.Path' in message  # how protocol 2 pickles Path.write_text
+    assert 'allows only tensors and containers' in message and TRUST_ENV in message
+    assert '\n' not in message and '\x1b' not in message and 'weights_only=False' not in message
+    assert not sentinel.exists(), 'the pickled callable ran'
+    # tools/test.py and the other tools show it as their one "error:" line, not a traceback
+    assert user_error_message(err.value) == message

@@ -123,7 +123,13 @@ class OfficialCocoMetric(CocoMetric):
             ``{'<prefix>/AP': ..., ...}``.
         """
         if self.coco is None or self._dataset_meta is None:
-            raise ValueError(f'{type(self).__name__}.evaluate_results_file needs ann_file and metainfo')
+            name = type(self).__name__
+            lacks = ' and '.join(n for n, v in (('ann_file', self.coco), ('metainfo', self._dataset_meta)) if v is None)
+            raise ValueError(
+                f'{name}.evaluate_results_file({res_file!r}) needs ann_file and metainfo, which this metric lacks '
+                f'({lacks}): build it as {name}(ann_file=..., metainfo=mmpose_ext.datasets.common.mmpose_metainfo('
+                f'"coco.py")) (or metainfo=dict(from_file=<mmpose dataset config>); CrowdPoseMetric has its own), '
+                f'or run tools/analysis/eval_results.py ANN RESULTS')
         return {f'{self.prefix}/{k}': v for k, v in self._evaluate_file(res_file)}
 
     def _evaluate_file(self, res_file: str, why_empty: str = '') -> List[Tuple[str, float]]:
