@@ -27,7 +27,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('checkpoint')
     parser.add_argument('images', help='an image file or a folder of images')
     parser.add_argument('--num', type=int, default=8, help='images from the folder (sorted by name)')
-    parser.add_argument('--out', default='bottomup.jpg', help='the picture to write')
+    parser.add_argument('--out', default='work_dirs/bottomup_demo.jpg', help='the picture to write')
     parser.add_argument('--kpt-thr', type=float, default=0.3, help='joints below this score are not drawn')
     parser.add_argument('--min-joints', type=int, default=3, help='persons with fewer drawn joints are skipped')
     parser.add_argument('--decode-thr', type=float,

@@ -105,10 +105,12 @@ def _untyped_params(path: List[str], node: Dict[str, Any]) -> Optional[Set[str]]
     return None
 
 
-def _allowed_new_keys(path: List[str], node: Dict[str, Any]) -> Optional[Set[str]]:
-    """Keys that may be added to ``node`` (at ``path``); ``None`` when anything may be (unknown reader)."""
-    if 'type' in node:
-        cls = _resolve(node['type'])
+def _allowed_new_keys(path: List[str], node: Dict[str, Any], options: Dict[str, Any]) -> Optional[Set[str]]:
+    """Keys that may be added to ``node`` (at ``path``); ``None`` when anything may be (unknown reader). A ``type``
+    set by the same ``options`` counts as the node's."""
+    kind = options.get('.'.join(path + ['type']), node.get('type'))
+    if kind is not None:
+        cls = _resolve(kind)
         return None if cls is None else _params(cls)
     return _untyped_params(path, node)
 
@@ -146,7 +148,7 @@ def check_cfg_options(cfg: Config, options: Dict[str, Any]) -> None:
             if part in node:
                 node = node[part]
                 continue
-            allowed = _allowed_new_keys(path, node)
-            if allowed is not None and part not in allowed:
+            allowed = _allowed_new_keys(path, node, options)
+            if allowed is not None and part not in allowed | {'type'}:
                 raise _refuse(key, part, where, list(node) + sorted(allowed), source)
             break  # a new key that its reader accepts (or whose reader cannot be checked)

@@ -73,3 +73,9 @@ def test_a_constructor_type_error_is_one_line():
     message = user_error_message(error)
     assert message.startswith("class `EpochBasedTrainLoop`") and 'check its spelling' in message
     assert user_error_message(TypeError('unsupported operand')) is None  # a bug keeps its traceback
+
+
+def test_a_type_set_by_the_same_options_decides_the_new_keys(cfg: Config):
+    check_cfg_options(cfg, {'test_cfg.type': 'PoseFixCascadeTestLoop', 'test_cfg.estimator_config': 'x.py'})
+    with pytest.raises(ConfigKeyError, match='did you mean estimator_config'):
+        check_cfg_options(cfg, {'test_cfg.type': 'PoseFixCascadeTestLoop', 'test_cfg.estimator_confg': 'x.py'})
