@@ -116,7 +116,7 @@ def _allowed_new_keys(path: List[str], node: Dict[str, Any], options: Dict[str, 
 
 
 def _refuse(key: str, part: str, where: str, existing: Iterable[str], source: str) -> ConfigKeyError:
-    existing = [str(k) for k in existing]
+    existing = list(dict.fromkeys(str(k) for k in existing))
     close = difflib.get_close_matches(part, existing, n=2, cutoff=0.6)
     hint = f'; did you mean {" or ".join(close)}?' if close else ''
     return ConfigKeyError(f'--cfg-options {key}: {where or "the config"} has no key {part!r} and nothing would read '
