@@ -60,6 +60,16 @@ def point_config_at_coco_sample(cfg: Any, work_dir: Path, max_epochs: int = 2, b
 
 
 @pytest.fixture(scope='session')
+def tiny_set(tmp_path_factory) -> Path:
+    """A synthetic crowd set in the COCO layout, 2 training and 1 validation image of 96x96 (read-only use)."""
+    from mmpose_ext.tools.generate_synthetic_crowd import main as generate
+    data = tmp_path_factory.mktemp('tiny_set')
+    generate([str(data), '--num-train', '2', '--num-val', '1', '--image-size', '96', '96', '--layout', 'coco',
+              '--no-progress'])
+    return data
+
+
+@pytest.fixture(scope='session')
 def run_tool():
     """``run_tool([...])``: runs a command from the repository root, failing the test with its output."""
     return _run_tool

@@ -11,20 +11,12 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 
 from mmpose_ext.tools import train as train_tool
-from mmpose_ext.tools.generate_synthetic_crowd import main as generate
 from mmpose_ext.utils.checkpoint_match import CheckpointMismatchError
 
 ROOT = Path(__file__).resolve().parents[2]
 MIPNET = 'configs/mipnet/td-hm_mipnet-lite_synthcrowd-128x96.py'
 HRNET = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
 
-
-@pytest.fixture(scope='module')
-def tiny_set(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp('set')
-    generate([str(data), '--num-train', '2', '--num-val', '1', '--image-size', '96', '96', '--layout', 'coco',
-              '--no-progress'])
-    return data
 
 
 def _save(config: str, path: Path, prefix: str = '') -> Path:

@@ -12,18 +12,10 @@ from pathlib import Path
 import pytest
 
 from mmpose_ext.tools import test as test_tool
-from mmpose_ext.tools.generate_synthetic_crowd import main as generate
 
 ROOT = Path(__file__).resolve().parents[2]
 HRNET = 'configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py'
 
-
-@pytest.fixture(scope='module')
-def tiny_set(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp('set')
-    generate([str(data), '--num-train', '2', '--num-val', '1', '--image-size', '96', '96', '--layout', 'coco',
-              '--no-progress'])
-    return data
 
 
 def test_config_dump_goes_to_a_file(tiny_set: Path, tmp_path: Path, capsys):
