@@ -15,7 +15,6 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose.visualization import PoseLocalVisualizer
 
-from mmpose_ext.datasets.synthetic_crowd_dataset import SyntheticCrowdDataset  # noqa: F401
 from mmpose_ext.utils.mmpose_compat import fill_inferencer_keys
 
 ROOT = Path(__file__).resolve().parents[2]
