@@ -9,6 +9,11 @@ from mmpose.visualization import PoseLocalVisualizer
 from mmpose_ext.engine.hooks import CheckpointMatchHook, ThroughputHook
 from mmpose_ext.engine.runner import QuietRunner
 
+# mmengine reads these pure-Python configs lazily: the classes above are imported when first built. Importing the
+# plugin now registers it (and its weights-only checkpoint loading) as soon as any config is read, because mmpose's
+# inferencer loads the weights before it builds the model. A name starting with '__' stays out of the config.
+__plugin__ = __import__('mmpose_ext')
+
 # Classes below are given as objects; 'mmpose' as default scope keeps bare type strings coming from
 # mmpose internals or --cfg-options resolvable.
 default_scope = 'mmpose'

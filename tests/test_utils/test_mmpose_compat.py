@@ -133,3 +133,19 @@ def test_every_shipped_metric_has_a_prefix():
         for metric in evaluators if isinstance(evaluators, list) else [evaluators]:
             cls = metric['type'] if isinstance(metric['type'], type) else METRICS.get(metric['type'])
             assert metric.get('prefix') or cls.default_prefix, f'{config.name}: {cls.__name__} has no prefix'
+
+
+def test_inferencer_loads_runner_checkpoints_without_importing_the_plugin_first(tmp_path: Path):
+    """mmengine reads the configs lazily and the inferencer loads weights before it builds the model: the config
+    itself must register the plugin, or torch's weights-only load refuses the numpy arrays in mmengine's meta."""
+    import subprocess
+    import sys
+    cfg = Config.fromfile(str(ROOT / MIPNET))
+    model = MODELS.build(cfg.model)
+    checkpoint = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {'sigmas': np.ones(17)}}, checkpoint)
+    code = ('import sys; from mmpose.apis import MMPoseInferencer; '
+            f'MMPoseInferencer(pose2d={str(ROOT / MIPNET)!r}, pose2d_weights={str(checkpoint)!r}, device="cpu"); '
+            'print("loaded", "mmpose_ext" in sys.modules)')
+    proc = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and 'loaded True' in proc.stdout, proc.stderr[-2000:]
