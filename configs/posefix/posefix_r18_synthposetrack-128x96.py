@@ -15,12 +15,12 @@ model.backbone.update(depth=18, stem_channels=32, base_channels=32)
 model.backbone.pop('init_cfg')  # from scratch: ResNet's own Kaiming init
 model.head.update(in_channels=256, deconv_out_channels=(128, 128, 128), decoder=codec)
 
-train_cfg.update(max_epochs=10, val_interval=5)
+train_cfg.update(max_epochs=8, val_interval=4)
 randomness = dict(seed=0)
 optim_wrapper.optimizer.update(lr=1e-3)
 param_scheduler = [
     dict(type=LinearLR, begin=0, end=50, start_factor=0.01, by_epoch=False),
-    dict(type=MultiStepLR, begin=0, end=10, milestones=[7, 9], gamma=0.2, by_epoch=True),
+    dict(type=MultiStepLR, begin=0, end=8, milestones=[6, 7], gamma=0.2, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=32)
-default_hooks.update(logger=dict(interval=10), checkpoint=dict(interval=5, save_best='posetrack18/AP', rule='greater'))
+default_hooks.update(logger=dict(interval=10), checkpoint=dict(interval=4, save_best='posetrack18/AP', rule='greater'))
