@@ -100,3 +100,24 @@ def test_synthetic_posetrack_set_is_valid_posetrack18(tmp_path):
             [dict(image_id=a['image_id'], keypoints=a['keypoints'], score=1.0) for a in data['annotations']],
             'gt.json')))
         assert metrics['AP'] == 100.0 and metrics['num_frames'] == 6
+
+
+def test_posefix_results_crop_and_input_leave_the_ears_out(tmp_path):
+    from mmpose_ext.datasets import PoseFixPoseTrack18ResultsDataset
+    from mmpose_ext.datasets.transforms import SetInputPose
+    ann_file = write_set(tmp_path)
+    results = gt_as_results()
+    for r in results:
+        r['keypoints'][9:15] = [0.0, 0.0, 0.5, 0.0, 0.0, 0.5]  # ears at the origin, as estimators often put them
+    (tmp_path / 'input.json').write_text(json.dumps(results))
+    ds = PoseFixPoseTrack18ResultsDataset(
+        ann_file=str(ann_file), results_file=str(tmp_path / 'input.json'), data_prefix=dict(img=str(tmp_path) + '/'),
+        pipeline=[dict(type=LoadImage), dict(type=GetBBoxCenterScale), dict(type=TopdownAffine, input_size=(96, 128)),
+                  dict(type=SetInputPose)])
+    info = ds.get_data_info(0)
+    x1, y1, x2, y2 = info['bbox'][0]
+    assert x1 > 0 and y1 > 0  # the extent of the 15 labelled joints (person at (60, 40)), not of the ears at 0, 0
+    assert info['raw_ann_info']['input_keypoint_scores'][5] == 1.0
+    sample = ds[0]
+    assert sample['input_keypoints_visible'][0][EARS].tolist() == [0, 0]
+    assert sample['input_keypoints_visible'][0].sum() == 15
