@@ -143,3 +143,31 @@ def test_refine_mpii_results_with_pckh_before_and_after(tmp_path):
     inputs[2]['keypoints'] = inputs[2]['keypoints'] + [1.0, 1.0, 1.0]  # 17 joints: another layout
     with pytest.raises(AnnotationError, match=r'entry \[2\] \(image_id \d+\) has 51 keypoint values, expected 48'):
         refine(case, inputs)
+
+
+def test_shipped_posetrack_config_refines_a_synthetic_set_with_data_root(tmp_path):
+    """The learning-check config end to end on a 2-sequence synthetic set moved with --data-root (random weights)."""
+    from mmpose_ext.datasets.posefix_inputs import ground_truth_with_errors
+    from mmpose_ext.datasets.posefix_posetrack18_dataset import POSETRACK18_IGNORED
+    from mmpose_ext.datasets.posetrack18_metainfo import POSETRACK18_METAINFO
+    from mmpose_ext.datasets.synthetic.posetrack_writer import generate_synthetic_posetrack
+    out = generate_synthetic_posetrack(str(tmp_path / 'set'), 2, split='val', seed=3, num_frames=2, labeled_every=1)
+    inputs = ground_truth_with_errors(out['ann_file'], POSETRACK18_METAINFO, seed=1, ignored=POSETRACK18_IGNORED,
+                                      random_joint_scores=True)
+    assert all(r['keypoints'][9:15] == [0.0] * 6 and len(r['scores']) == 17 for r in inputs)
+    (tmp_path / 'input.json').write_text(json.dumps(inputs))
+    config = ROOT / 'configs' / 'posefix' / 'posefix_r18_synthposetrack-128x96.py'
+    cfg = Config.fromfile(str(config))
+    init_default_scope('mmpose')
+    torch.manual_seed(0)
+    checkpoint = tmp_path / 'random.pth'
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta=dict()), checkpoint)
+    metrics = refine_main([str(config), str(checkpoint), '--input', str(tmp_path / 'input.json'),
+                           '--out', str(tmp_path / 'refined.json'), '--data-root', str(tmp_path / 'set'),
+                           '--work-dir', str(tmp_path / 'work'), '--cfg-options', 'test_dataloader.num_workers=0',
+                           'test_dataloader.persistent_workers=False',
+                           'test_evaluator.nms_mode=none', f'test_evaluator.gt_path={out["gt_folder"]}'])
+    gt = PoseTrackGroundTruth(out['gt_folder'])
+    direct = evaluate_frames(gt.frames(gt.predictions_from_results(inputs, 'input.json')))
+    assert metrics['input/AP'] == pytest.approx(direct['AP'], abs=1e-9) and 0 < direct['AP'] < 100
+    assert len(json.loads((tmp_path / 'refined.json').read_text())) == len(inputs)
