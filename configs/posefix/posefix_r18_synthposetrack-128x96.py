@@ -1,6 +1,6 @@
 # A small PoseFix for the CPU learning check in the PoseTrack layout (synthetic video set): ResNet-18 at half width
 # (stem and base channels 32), 128-channel deconvolutions, from scratch, input-pose sigma 3.5 px, Adam 1e-3, 40 epochs
-# of the 684 training persons (about 20 min on 2 shared CPU cores); scored with PoseTrack's mAP (as poseval) on the
+# of the 684 training persons (21-26 min on 2 shared CPU cores); scored with PoseTrack's mAP (as poseval) on the
 # weak input of the synthetic val sequences. Data: configs/_base_/posefix_synthposetrack_128x96.py.
 from mmengine.config import read_base
 
