@@ -5,9 +5,11 @@
 from mmengine.config import read_base
 
 with read_base():
+    from .default_runtime import custom_hooks
     from .posefix_coco_256x192 import *  # noqa: F401,F403
 
 from mmpose_ext.datasets import PoseFixMpiiDataset, PoseFixMpiiResultsDataset
+from mmpose_ext.engine import ModelComplexityHook
 from mmpose_ext.evaluation.metrics import PoseFixMpiiPCKhMetric
 
 data_root = 'data/mpii/'
@@ -21,3 +23,7 @@ val_dataloader.update(dataset=dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type=PoseFixMpiiPCKhMetric, ann_file=data_root + 'annotations/mpii_val_coco.json')
 test_evaluator = val_evaluator
+
+# the PCKh table with Params (M) and GFLOPs, as the other MPII configs print it; import this file after
+# default_runtime.py, whose custom_hooks would replace this list
+custom_hooks = [*custom_hooks, dict(type=ModelComplexityHook)]
