@@ -6,7 +6,7 @@ results: the train-set "estimate" that ``PoseFixCocoDataset`` needs, and a delib
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from mmpose.datasets import CocoDataset
@@ -17,7 +17,8 @@ from .transforms.synthesize_pose_errors import base_error_probabilities, joint_k
 
 
 def ground_truth_with_errors(ann_file: str, metainfo: Optional[dict] = None, seed: int = 0, score: float = 1.0,
-                             near_iou_thr: float = 0.1) -> List[Dict[str, Any]]:
+                             near_iou_thr: float = 0.1, ignored: Optional[Sequence[bool]] = None,
+                             random_joint_scores: bool = False) -> List[Dict[str, Any]]:
     """One COCO keypoint result per person ``PoseFixCocoDataset`` trains on, from its ground truth with errors.
 
     The errors are those of ``SynthesizePoseErrors`` (same table, radii and near persons), drawn in image pixels
@@ -32,6 +33,9 @@ def ground_truth_with_errors(ann_file: str, metainfo: Optional[dict] = None, see
         seed: seed of the errors.
         score: every result's instance score.
         near_iou_thr: box IoU from which another person is a swap source (as ``PoseFixCocoDataset``).
+        ignored: (K,) joints the layout never labels (PoseTrack18's ears): written as 0, 0, 0 with score 0.
+        random_joint_scores: joint scores drawn uniformly from [0.2, 1] (seeded) instead of 1, also written as
+            ``scores``; PoseTrack's AP ranks joints by them, so equal scores would leave the ranking to ties.
     """
     dataset = CocoDataset(ann_file=ann_file, data_mode='topdown', metainfo=metainfo or mmpose_metainfo('coco.py'),
                           serialize_data=False, lazy_init=True)
@@ -41,6 +45,7 @@ def ground_truth_with_errors(ann_file: str, metainfo: Optional[dict] = None, see
     num_joints = meta['num_keypoints']
     kinds = [joint_kind(meta['keypoint_id2name'][k]) for k in range(num_joints)]
     rng = np.random.default_rng(seed)
+    blocked = np.zeros(num_joints, bool) if ignored is None else np.asarray(ignored, dtype=bool)
     persons = [dataset.get_data_info(i) for i in range(len(dataset))]
     by_image: Dict[Any, List[int]] = defaultdict(list)
     for index, person in enumerate(persons):
@@ -54,20 +59,24 @@ def ground_truth_with_errors(ann_file: str, metainfo: Optional[dict] = None, see
         for row, index in enumerate(members):
             person = persons[index]
             keypoints = person['keypoints'][0].astype(np.float64)
-            annotated = person['keypoints_visible'][0] > 0
+            annotated = (person['keypoints_visible'][0] > 0) & ~blocked
             x1, y1, x2, y2 = boxes[row]
             own = np.where(annotated[:, None], keypoints, [(x1 + x2) / 2, (y1 + y2) / 2])
             others = [members[col] for col in np.flatnonzero(near[row])]
             near_keypoints = np.stack([persons[o]['keypoints'][0] for o in others]).astype(np.float64) \
                 if others else np.zeros((0, num_joints, 2))
-            near_ok = np.stack([persons[o]['keypoints_visible'][0] > 0 for o in others]) \
+            near_ok = np.stack([persons[o]['keypoints_visible'][0] > 0 for o in others]) & ~blocked \
                 if others else np.zeros((0, num_joints), bool)
             probs = base_error_probabilities(kinds, int(annotated.sum()), len(others))
-            points, _, _ = synthesize_pose_errors(own, np.ones(num_joints, bool), annotated, near_keypoints, near_ok,
-                                                  meta['flip_indices'], meta['sigmas'], (x2 - x1) * (y2 - y1),
-                                                  probs, rng)
-            flat = np.concatenate([points, np.ones((num_joints, 1))], 1).reshape(-1)
-            results.append(dict(image_id=person['img_id'], category_id=1,
-                                keypoints=[round(float(v), 2) for v in flat], score=float(score),
-                                bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)]))
+            points, valid, _ = synthesize_pose_errors(own, ~blocked, annotated, near_keypoints, near_ok,
+                                                      meta['flip_indices'], meta['sigmas'], (x2 - x1) * (y2 - y1),
+                                                      probs, rng)
+            joint_scores = rng.uniform(0.2, 1.0, num_joints) if random_joint_scores else np.ones(num_joints)
+            joint_scores = np.where(valid, joint_scores, 0.0)
+            flat = np.concatenate([points, joint_scores[:, None]], 1).reshape(-1)
+            result = dict(image_id=person['img_id'], category_id=1, keypoints=[round(float(v), 2) for v in flat],
+                          score=float(score), bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)])
+            if random_joint_scores:
+                result['scores'] = [round(float(v), 4) for v in joint_scores]
+            results.append(result)
     return results

@@ -69,16 +69,22 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
         min_box_size: smallest box side in pixels after ``extent_scale`` (20 in the reference).
         metainfo: keypoint layout (K, flip pairs, OKS sigmas), e.g. ``dict(from_file=...)``; COCO by default.
         check_files: check at build time that the image of every pose to refine exists (default ``True``).
+        strict: refuse the file at the first malformed entry (wrong number of keypoints, non-finite or
+            non-numeric values, unknown image id, missing fields) with a one-line error naming the file and the
+            entry, instead of passing such entries through (other categories and ``score <= 0`` still pass).
         **kwargs: as :class:`mmpose.datasets.BaseCocoStyleDataset` (``data_root``, ``data_prefix``,
             ``pipeline``, ``test_mode``, ...). ``bbox_file`` and ``data_mode='bottomup'`` are not supported.
     """
 
     METAINFO: dict = mmpose_metainfo('coco.py')
+    #: (K,) joints whose extent makes the crop; ``None``: all (a subclass leaves out joints its layout ignores)
+    extent_joints: Optional[np.ndarray] = None
 
     def __init__(self, ann_file: str = '', results_file: Optional[str] = None, results: Optional[list] = None,
                  person_category_id: Optional[int] = None, extent_scale: float = 1.2, min_box_size: float = 20.,
-                 test_mode: bool = True, check_files: bool = True, **kwargs: Any) -> None:
+                 test_mode: bool = True, check_files: bool = True, strict: bool = False, **kwargs: Any) -> None:
         self.check_files = check_files
+        self.strict = strict
         if (results_file is None) == (results is None):
             raise ValueError('PoseFixResultsDataset needs exactly one of results_file (a COCO keypoint results '
                              f'file) and results (the same list in memory); got results_file={results_file!r} '
@@ -115,8 +121,14 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
             if reason is None:
                 data_list.append(self._entry_to_data_info(index, entry, images[entry['image_id']]))
             else:
-                passed_through.append(dict(index=index, reason=reason, problem=problem,
-                                           evaluable=reason in ('other category', 'score <= 0'), entry=entry))
+                evaluable = reason in ('other category', 'score <= 0')
+                if self.strict and not evaluable:
+                    image_id = entry.get('image_id') if isinstance(entry, dict) else None
+                    raise AnnotationError(f'keypoint results file {self.results_source}: entry [{index}] (image_id '
+                                          f'{image_id}) {problem}. Expected {self._metainfo["dataset_name"]} '
+                                          f'results of the images of {self.ann_file}; fix or remove the entry')
+                passed_through.append(dict(index=index, reason=reason, problem=problem, evaluable=evaluable,
+                                           entry=entry))
         self._report(passed_through, len(entries))
         if not data_list:
             counts = Counter(p['reason'] for p in passed_through)
@@ -186,7 +198,8 @@ class PoseFixResultsDataset(BaseCocoStyleDataset):
 
     def _entry_to_data_info(self, index: int, entry: dict, img: dict) -> dict:
         keypoints = np.asarray(entry['keypoints'], dtype=np.float32).reshape(1, -1, 3)[..., :2]
-        bbox = keypoint_extent_box(keypoints[0], self.extent_scale, self.min_box_size)
+        extent = keypoints[0][self.extent_joints] if self.extent_joints is not None else keypoints[0]
+        bbox = keypoint_extent_box(extent, self.extent_scale, self.min_box_size)
         return {
             'id': index,
             'img_id': entry['image_id'],

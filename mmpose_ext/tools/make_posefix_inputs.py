@@ -18,6 +18,8 @@ from typing import List, Optional
 
 from mmpose_ext.datasets.common import mmpose_metainfo
 from mmpose_ext.datasets.posefix_inputs import ground_truth_with_errors
+from mmpose_ext.datasets.posefix_posetrack18_dataset import POSETRACK18_IGNORED
+from mmpose_ext.datasets.posetrack18_metainfo import POSETRACK18_METAINFO
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -25,7 +27,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('ann_file', help='COCO-format keypoint annotations')
     parser.add_argument('out_file', help='COCO keypoint results to write')
     parser.add_argument('--layout', default='coco',
-                        help="keypoint layout: 'coco', 'crowdpose' (mmpose's metainfo) or a metainfo file path")
+                        help="keypoint layout: 'coco', 'crowdpose', 'mpii' (mmpose's metainfo), 'posetrack18' (the "
+                             "reference's PoseTrack layout: ears never synthesised) or a metainfo file path")
+    parser.add_argument('--random-joint-scores', action='store_true',
+                        help='joint scores uniform in [0.2, 1] (also written as "scores") instead of 1; PoseTrack\'s '
+                             'AP ranks joints by them')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--score', type=float, default=1.0, help='instance score of every result')
     return parser.parse_args(argv)
@@ -33,8 +39,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    metainfo = dict(from_file=args.layout) if osp.isfile(args.layout) else mmpose_metainfo(f'{args.layout}.py')
-    results = ground_truth_with_errors(args.ann_file, metainfo, seed=args.seed, score=args.score)
+    ignored = None
+    if args.layout == 'posetrack18':
+        metainfo, ignored = POSETRACK18_METAINFO, POSETRACK18_IGNORED
+    else:
+        metainfo = dict(from_file=args.layout) if osp.isfile(args.layout) else mmpose_metainfo(f'{args.layout}.py')
+    results = ground_truth_with_errors(args.ann_file, metainfo, seed=args.seed, score=args.score, ignored=ignored,
+                                       random_joint_scores=args.random_joint_scores)
     os.makedirs(osp.dirname(osp.abspath(args.out_file)), exist_ok=True)
     with open(args.out_file, 'w') as f:
         json.dump(results, f)

@@ -1,4 +1,4 @@
-"""Refine any estimator's COCO keypoint results with PoseFix.
+"""Refine any estimator's COCO-format keypoint results with PoseFix (COCO, CrowdPose, PoseTrack18, MPII layouts).
 
 ``python tools/posefix_refine.py CONFIG CHECKPOINT --input results.json --out refined.json [--ann-file gt.json
 --img-prefix DIR] [--data-root DIR] [--device cpu] [--batch-size N] [--show-dir DIR [--num-pictures N]]``
@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
+from mmpose.registry import METRICS  # noqa: E402
 
 from mmpose_ext.evaluation.metrics import PoseFixCocoMetric  # noqa: E402
 from mmpose_ext.evaluation.metrics.posefix_results_metric import format_ap_table, format_summary  # noqa: E402
@@ -116,14 +117,17 @@ def refine_config(args: argparse.Namespace) -> Config:
         loader.batch_size = args.batch_size
     evaluator = cfg.test_evaluator
     metric_type = evaluator.get('type') if isinstance(evaluator, dict) else None
-    if metric_type not in (PoseFixCocoMetric, 'PoseFixCocoMetric'):
-        raise ValueError(f'{args.config}: test_evaluator must be one PoseFixCocoMetric, got {evaluator!r}')
+    metric_cls = METRICS.get(metric_type) if isinstance(metric_type, str) else metric_type
+    if not (isinstance(metric_cls, type) and issubclass(metric_cls, PoseFixCocoMetric)):
+        raise ValueError(f'{args.config}: test_evaluator must be one PoseFixCocoMetric (or a subclass: '
+                         f'PoseFixPoseTrack18Metric, PoseFixMpiiPCKhMetric), got {evaluator!r}')
+    args.metric_name = metric_cls.__name__
     ann_file = osp.join(dataset.get('data_root') or '', dataset.ann_file)
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'annotation file not found: {ann_file} (give --ann-file)')
     args.has_gt = has_annotations(ann_file)
     # the type by its registered name: the Runner prints the config, which cannot show a class in a new entry
-    refined = dict(evaluator, type='PoseFixCocoMetric', ann_file=ann_file if args.has_gt else None,
+    refined = dict(evaluator, type=args.metric_name, ann_file=ann_file if args.has_gt else None,
                    pose_source='refined', prefix='refined', out_file=osp.abspath(args.out))
     cfg.test_evaluator = [dict(refined, pose_source='input', prefix='input', out_file=None), refined] \
         if args.has_gt else [refined]
@@ -244,10 +248,16 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     if args.has_gt:
         before = {k: v for k, v in metrics.items() if k.startswith('input/')}
         after = {k: v for k, v in metrics.items() if k.startswith('refined/')}
-        print(f'\nCOCO keypoint AP of {args.input} (input) and of the refined poses, both scored alike: '
-              f'{scoring_rules(metric_objects[-1])}')
+        what = {'PoseFixPoseTrack18Metric': 'PoseTrack mAP (as poseval)',
+                'PoseFixMpiiPCKhMetric': 'MPII PCKh'}.get(args.metric_name)
+        if what is None:
+            print(f'\nCOCO keypoint AP of {args.input} (input) and of the refined poses, both scored alike: '
+                  f'{scoring_rules(metric_objects[-1])}')
+        else:
+            print(f'\n{what} of {args.input} (input) and the refined poses, same NMS and scores:')
         print(format_ap_table({'input': before, 'refined': after}))
-        print(input_as_given(ann_file, args.input))
+        if what is None:
+            print(input_as_given(ann_file, args.input))
     else:
         print('no ground truth in the annotation file: results written, not evaluated')
     if args.show_dir:

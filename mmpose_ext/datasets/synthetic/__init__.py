@@ -8,7 +8,8 @@ Example::
     print(result['ann_files'], result['stats'])
 """
 from .scene import Scene, ScenePerson, SyntheticCrowdConfig, image_rng, render_scene
+from .posetrack_writer import generate_synthetic_posetrack
 from .writer import crowd_index, generate_synthetic_crowd, shared_box_flags
 
-__all__ = ['generate_synthetic_crowd', 'SyntheticCrowdConfig', 'render_scene', 'image_rng', 'Scene', 'ScenePerson',
+__all__ = ['generate_synthetic_crowd', 'generate_synthetic_posetrack', 'SyntheticCrowdConfig', 'render_scene', 'image_rng', 'Scene', 'ScenePerson',
            'crowd_index', 'shared_box_flags']

@@ -25,7 +25,8 @@ class SetInputPose(BaseTransform):
     Put it after ``TopdownAffine``. It sets ``input_keypoints`` (float32, (1, K, 2)): instance 0 of
     ``transformed_keypoints``, i.e. the pose in the pixels of the model input crop, and
     ``input_keypoints_visible`` (float32, (1, K)): all ones, since the reference refines every joint of every
-    input pose whatever its confidence. ``keypoints``, ``keypoints_visible``, ``transformed_keypoints`` and
+    input pose whatever its confidence, except joints the sample's ``keypoint_ignored`` (K,) marks (joints
+    the layout never labels, e.g. PoseTrack18's ears, which the reference gives no input point either). ``keypoints``, ``keypoints_visible``, ``transformed_keypoints`` and
     ``keypoints_visible_weights`` (if present) are reduced to instance 0, so that the packed ``gt_instances``
     carry the input pose in image pixels. Pack both new keys with
     ``PackPoseInputs(meta_keys=(<mmpose's defaults>, 'input_keypoints', 'input_keypoints_visible'))``.
@@ -46,5 +47,9 @@ class SetInputPose(BaseTransform):
             if key in results and isinstance(results[key], np.ndarray) and results[key].ndim >= 2:
                 results[key] = results[key][:1]
         results['input_keypoints'] = transformed[:1, :, :2].astype(np.float32)
-        results['input_keypoints_visible'] = np.ones((1, transformed.shape[1]), dtype=np.float32)
+        visible = np.ones((1, transformed.shape[1]), dtype=np.float32)
+        ignored = results.get('keypoint_ignored')
+        if ignored is not None:  # joints the layout never labels (PoseTrack18's ears): no input point
+            visible[:, np.asarray(ignored, dtype=bool)] = 0
+        results['input_keypoints_visible'] = visible
         return results

@@ -192,7 +192,8 @@ class SynthesizePoseErrors(BaseTransform):
 
     Other keypoint layouts use the table through their joint names: nose and head top as the nose, eyes and
     ears as the face, neck/thorax as the shoulders (and upper body), elbows and wrists as the arms, hips/pelvis,
-    knees, ankles (heel, toe, foot) as COCO's; ``joint_kinds`` overrides a name.
+    knees, ankles (heel, toe, foot) as COCO's; ``joint_kinds`` overrides a name. Joints that the sample's
+    ``keypoint_ignored`` (K,) marks (PoseTrack18's ears) get no input point and are no swap or inversion source.
 
     Needs a sample of ``PoseFixCocoDataset`` (instances: ground truth, estimate, near persons). Sets
     ``input_keypoints`` (1, K, 2) float32, ``input_keypoints_visible`` (1, K) float32 and
@@ -238,6 +239,10 @@ class SynthesizePoseErrors(BaseTransform):
         inside = ((keypoints[..., 0] >= 0) & (keypoints[..., 0] < width)
                   & (keypoints[..., 1] >= 0) & (keypoints[..., 1] < height))
         labelled = (visible > 0) & inside  # as the reference: joints leaving the crop count as not annotated
+        ignored = results.get('keypoint_ignored')
+        if ignored is not None:  # joints the layout never labels (PoseTrack18's ears): never synthesised
+            labelled &= ~np.asarray(ignored, dtype=bool)[None]
+            visible = np.where(np.asarray(ignored, dtype=bool)[None], 0.0, visible)
         annotated, estimated_ok = labelled[0], visible[1] > 0
         own = np.where(annotated[:, None], keypoints[0], keypoints[1])
         own_ok = annotated | estimated_ok

@@ -6,8 +6,10 @@ from .multi_instance_coco_metric import MultiInstanceCocoMetric, MultiInstanceCr
 from .official_coco_metric import OfficialCocoMetric
 from .official_cocoeval import OfficialRulesCOCOeval
 from .pck_table_metric import PCKTableMetric
+from .posefix_mpii_metric import PoseFixMpiiPCKhMetric
 from .posefix_results_metric import PoseFixCocoMetric
+from .posetrack18_metric import PoseFixPoseTrack18Metric, PoseTrack18APMetric
 
 __all__ = ['CrowdPoseMetric', 'LspPCKMetric', 'MpiiPCKhMetric', 'MultiInstanceCocoMetric',
            'MultiInstanceCrowdPoseMetric', 'OfficialCocoMetric', 'OfficialRulesCOCOeval', 'PCKTableMetric',
-           'PoseFixCocoMetric']
+           'PoseFixCocoMetric', 'PoseFixMpiiPCKhMetric', 'PoseFixPoseTrack18Metric', 'PoseTrack18APMetric']
