@@ -28,8 +28,11 @@ def test_two_process_training(coco_sample_config, run_tool, tmp_path: Path):
     proc = run_tool(['bash', 'tools/dist_train.sh', str(cfg), '2', '--work-dir', str(work), '--no-validate'],
                     env=env)
     log = proc.stdout + proc.stderr
-    assert 'Distributed launcher: pytorch' in log and 'Distributed training: True' in log, log[-3000:]
-    assert 'GPU number: 2' in log, log[-3000:]  # mmengine's label for the world size
+    dumps = list(work.glob('*/env_and_config.txt'))  # mmengine's runtime environment, written by rank 0 only
+    assert len(dumps) == 1, log[-3000:]
+    env_dump = dumps[0].read_text()
+    assert 'Distributed launcher: pytorch' in env_dump and 'Distributed training: True' in env_dump
+    assert 'GPU number: 2' in env_dump  # mmengine's label for the world size
     ckpt = torch.load(work / 'epoch_1.pth', map_location='cpu', weights_only=False)
     # 12 persons with keypoints (mmpose skips the 2 without) over 2 ranks with batch 2: 3 iterations, not 6
     assert ckpt['meta']['iter'] == 3
