@@ -10,7 +10,9 @@ of it (issue 22). :func:`apply_amp_levers` gives ``--amp`` the benchmark's lever
 - channels-last (:class:`~mmpose_ext.engine.hooks.ChannelsLastHook`): NHWC convolutions on tensor cores; the
   outputs equal the default memory format's to float rounding (a test checks it);
 - cuDNN autotuning (``env_cfg.cudnn_benchmark=True``) unless the config sets it to False itself (the bottom-up
-  HigherHRNet configs do: their test images change size).
+  HigherHRNet configs do: their test images change size);
+- in bfloat16, no loss scaling (mmengine's ``AmpOptimWrapper`` with a disabled ``GradScaler``): bfloat16 has float32's
+  range, and the dynamic scaler reads its overflow flag on the host every step; float16 keeps dynamic scaling.
 
 The device's capability is asked through ``torch.get_device_module(device_type)`` (mmengine names the device
 type), so no device is named here.
@@ -88,7 +90,6 @@ def apply_amp_levers(cfg: Config, device_type: str, amp_dtype: Optional[str] = N
     from mmpose_ext.engine.hooks import ChannelsLastHook
 
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if amp_dtype:
         dtype, reason = amp_dtype, 'set by --amp-dtype'
     else:
@@ -97,6 +98,15 @@ def apply_amp_levers(cfg: Config, device_type: str, amp_dtype: Optional[str] = N
         dtype, reason = choose_amp_dtype(device_type, bf16_supported)
     cfg.optim_wrapper.dtype = dtype
     levers = []
+    if 'loss_scale' in cfg.optim_wrapper:
+        pass  # the config's own choice
+    elif dtype == BFLOAT16:
+        # bfloat16 has float32's exponent range: gradients do not underflow, so no loss scaling; a dynamic scaler
+        # would also read its overflow flag on the host at every step (a synchronisation per iteration)
+        cfg.optim_wrapper.loss_scale = dict(enabled=False)
+        levers.append('no loss scaling')
+    else:
+        cfg.optim_wrapper.loss_scale = 'dynamic'
     if channels_last:
         hooks = list(cfg.get('custom_hooks', None) or [])
         names = {h.get('type') if isinstance(h.get('type'), str) else getattr(h.get('type'), '__name__', '')

@@ -44,11 +44,14 @@ def test_levers_on_the_shipped_w32(repo_root: Path):
     cfg = Config.fromfile(str(repo_root / HRNET_W32))
     line = apply_amp_levers(cfg, 'gpu', bf16_supported=True)
     assert cfg.optim_wrapper.type == 'AmpOptimWrapper' and cfg.optim_wrapper.dtype == 'bfloat16'
-    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.optim_wrapper.loss_scale == dict(enabled=False)  # bf16: no scaler, no per-step overflow read
     assert _hook_names(cfg).count('ChannelsLastHook') == 1 and cfg.env_cfg.cudnn_benchmark is True
-    assert 'bfloat16' in line and 'channels-last' in line and 'cuDNN autotuning' in line
-    apply_amp_levers(cfg, 'gpu', amp_dtype='float16', bf16_supported=True)  # --amp-dtype wins; no second hook
-    assert cfg.optim_wrapper.dtype == 'float16' and _hook_names(cfg).count('ChannelsLastHook') == 1
+    assert 'bfloat16' in line and 'channels-last' in line and 'cuDNN autotuning' in line and 'no loss scaling' in line
+    cfg = Config.fromfile(str(repo_root / HRNET_W32))
+    apply_amp_levers(cfg, 'gpu', amp_dtype='float16', bf16_supported=True)  # --amp-dtype wins
+    assert cfg.optim_wrapper.dtype == 'float16' and cfg.optim_wrapper.loss_scale == 'dynamic'
+    apply_amp_levers(cfg, 'gpu', amp_dtype='bfloat16')  # a loss_scale already set is kept; no second hook
+    assert cfg.optim_wrapper.loss_scale == 'dynamic' and _hook_names(cfg).count('ChannelsLastHook') == 1
 
 
 def test_levers_keep_an_explicit_cudnn_false(repo_root: Path):
