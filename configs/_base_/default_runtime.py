@@ -6,7 +6,7 @@ from mmengine.visualization import LocalVisBackend
 from mmpose.engine.hooks import PoseVisualizationHook
 from mmpose.visualization import PoseLocalVisualizer
 
-from mmpose_ext.engine.hooks import CheckpointMatchHook, ThroughputHook
+from mmpose_ext.engine.hooks import CheckpointMatchHook, DeferredRuntimeInfoHook, ThroughputHook
 from mmpose_ext.engine.runner import QuietRunner
 
 # Classes below are given as objects; 'mmpose' as default scope keeps bare type strings coming from
@@ -16,6 +16,9 @@ default_scope = 'mmpose'
 runner_type = QuietRunner
 
 default_hooks = dict(
+    # mmengine's RuntimeInfoHook, reading the losses from the device at the logger's interval instead of every
+    # iteration (one host synchronisation per interval)
+    runtime_info=dict(type=DeferredRuntimeInfoHook),
     timer=dict(type=IterTimerHook),
     logger=dict(type=LoggerHook, interval=50),
     param_scheduler=dict(type=ParamSchedulerHook),
