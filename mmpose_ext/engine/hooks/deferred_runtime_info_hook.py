@@ -18,7 +18,8 @@ class DeferredRuntimeInfoHook(RuntimeInfoHook):
     with one copy when they are needed: at the ``LoggerHook``'s interval (before it logs: this hook's priority is
     VERY_HIGH), at the end of an epoch (before the epoch's checkpoint), before validation and at the end of
     training. The hub then holds the same values, in the same order, as with mmengine's hook, so the logged window
-    averages are the same. Everything else (learning rates, iteration counters, validation metrics) is mmengine's hook unchanged.
+    averages are the same. Everything else (learning rates, iteration counters, validation metrics) is mmengine's
+    hook unchanged.
 
     Args:
         interval: flush every this many iterations; ``None``: the ``LoggerHook``'s interval (every iteration
