@@ -6,7 +6,7 @@ from mmengine.visualization import LocalVisBackend
 from mmpose.engine.hooks import PoseVisualizationHook
 from mmpose.visualization import PoseLocalVisualizer
 
-from mmpose_ext.engine.hooks import CheckpointMatchHook, ThroughputHook
+from mmpose_ext.engine.hooks import CheckpointMatchHook, DeferredRuntimeInfoHook, ThroughputHook
 from mmpose_ext.engine.runner import QuietRunner
 
 # mmengine reads these pure-Python configs lazily: the classes above are imported when first built. Importing the
@@ -21,6 +21,9 @@ default_scope = 'mmpose'
 runner_type = QuietRunner
 
 default_hooks = dict(
+    # mmengine's RuntimeInfoHook, reading the losses from the device at the logger's interval instead of every
+    # iteration (one host synchronisation per interval)
+    runtime_info=dict(type=DeferredRuntimeInfoHook),
     timer=dict(type=IterTimerHook),
     logger=dict(type=LoggerHook, interval=50),
     param_scheduler=dict(type=ParamSchedulerHook),

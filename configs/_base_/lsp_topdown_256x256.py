@@ -32,6 +32,7 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type=DefaultSampler, shuffle=True),
     dataset=dict(
         type=ConcatDataset,
@@ -45,6 +46,7 @@ val_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
+    pin_memory=True,
     drop_last=False,
     sampler=dict(type=DefaultSampler, shuffle=False, round_up=False),
     dataset=dict(type=LspDataset, data_root=data_root, ann_file='lsp_dataset/joints.mat', split='test',

@@ -36,6 +36,7 @@ train_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
+    pin_memory=True,
     sampler=dict(type=DefaultSampler, shuffle=True),
     dataset=dict(type=MpiiOfficialDataset, data_root=data_root, data_mode='topdown',
                  ann_file='annotations/mpii_train.json', data_prefix=dict(img='images/'), pipeline=train_pipeline))
@@ -43,6 +44,7 @@ val_dataloader = dict(
     batch_size=32,
     num_workers=2,
     persistent_workers=True,
+    pin_memory=True,
     drop_last=False,
     sampler=dict(type=DefaultSampler, shuffle=False, round_up=False),
     dataset=dict(type=MpiiOfficialDataset, data_root=data_root, data_mode='topdown',

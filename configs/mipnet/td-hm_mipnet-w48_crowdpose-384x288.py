@@ -20,13 +20,14 @@ from mmpose_ext.models import MIPNetEstimator, MIPNetHRNet, MultiInstanceHeatmap
 # official annotation files (docs/data_preparation.md); trainval = train + val
 data_root = 'data/crowdpose/'
 train_dataloader = dict(
-    batch_size=10, num_workers=2, persistent_workers=True, sampler=dict(type=DefaultSampler, shuffle=True),
+    batch_size=10, num_workers=2, persistent_workers=True, pin_memory=True,
+    sampler=dict(type=DefaultSampler, shuffle=True),
     dataset=dict(type=MultiInstanceDataset, num_instances=num_instances, dataset=dict(type=ConcatDataset, datasets=[
         dict(type=CrowdPoseOfficialDataset, data_root=data_root, data_mode='topdown',
              ann_file=f'annotations/crowdpose_{split}.json', data_prefix=dict(img='images/'), pipeline=train_pipeline)
         for split in ('train', 'val')])))
 val_dataloader = dict(
-    batch_size=32, num_workers=2, persistent_workers=True, drop_last=False,
+    batch_size=32, num_workers=2, persistent_workers=True, pin_memory=True, drop_last=False,
     sampler=dict(type=DefaultSampler, shuffle=False, round_up=False),
     dataset=dict(type=CrowdPoseOfficialDataset, data_root=data_root, data_mode='topdown',
                  ann_file='annotations/crowdpose_test.json', data_prefix=dict(img='images/'),

@@ -205,10 +205,15 @@ def format_result(r: ThroughputResult) -> str:
         f'training             {r.img_per_s:.1f} img/s (data loading included)',
         f'waiting for data     {r.data_wait_share:.1%} of the iteration time',
         f'model step alone     {r.step_img_per_s:.1f} img/s',
+        f'real / model step    {r.img_per_s / max(r.step_img_per_s, 1e-9):.1%} (compare the benchmark tool\'s '
+        f'model step at the same batch and levers)',
         f'peak memory          {r.peak_memory_mb:.0f} MiB ({r.peak_memory_kind})',
     ]
     if r.worker_samples_per_s:
         lines += [f'pipeline, 1 worker   {r.worker_samples_per_s:.1f} samples/s',
                   f'workers needed       {r.workers_needed} to feed {r.step_img_per_s:.1f} img/s '
                   f'(this machine has {os.cpu_count()} CPUs)']
+        if r.workers_needed > r.num_workers:
+            lines.append(f'                     raise train_dataloader.num_workers from {r.num_workers} to at least '
+                         f'{r.workers_needed}')
     return '\n'.join(lines)

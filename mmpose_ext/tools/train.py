@@ -25,9 +25,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from CKPT; without a value, from the latest checkpoint in the work dir')
-    parser.add_argument('--amp', action='store_true', help='automatic mixed precision (needs an accelerator)')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (needs an accelerator), with channels-last and cuDNN '
+                             'autotuning (unless the config sets env_cfg.cudnn_benchmark=False)')
     parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], default=None,
-                        help='autocast dtype with --amp (default: float16)')
+                        help='autocast dtype with --amp (default: bfloat16 where the device supports it natively, '
+                             'float16 otherwise and on Ascend NPUs; the log says which)')
     parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch size over auto_scale_lr.base_batch_size')
@@ -43,10 +46,11 @@ def apply_train_args(cfg: Config, args: argparse.Namespace) -> Config:
         wrapper_name = wrapper if isinstance(wrapper, str) else wrapper.__name__
         if wrapper_name not in ('OptimWrapper', 'AmpOptimWrapper'):
             raise SystemExit(f'--amp is not supported with optim_wrapper type {wrapper_name}')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-        if args.amp_dtype:
-            cfg.optim_wrapper.dtype = args.amp_dtype
+        from mmengine.device import get_device
+        from mmengine.logging import print_log
+
+        from mmpose_ext.utils.amp_policy import apply_amp_levers
+        print_log(apply_amp_levers(cfg, get_device(), args.amp_dtype), logger='current')
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

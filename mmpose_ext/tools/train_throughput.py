@@ -3,6 +3,9 @@
     python tools/analysis/train_throughput.py CONFIG [--data-root DIR] [--iters 20] [--warmup 5] [--batch-size B]
         [--num-workers W] [--amp [--amp-dtype bfloat16]] [--out result.json]
 
+--amp on an accelerator sets what tools/train.py --amp sets (bf16 where supported, channels-last, cuDNN
+autotuning), so the figure is the one a user's training run gets.
+
 Without --data-root a synthetic crowd training set is generated first (WORK_DIR/synthetic_crowd, reused by later
 runs) and the config's training set is pointed at it (COCO and CrowdPose layouts). Prints img/s with data loading,
 the share of time spent waiting for data, img/s of the model step alone, peak device memory, samples/s of the
@@ -33,7 +36,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, help='crops per iteration (default: the config\'s)')
     parser.add_argument('--num-workers', type=int, help='data loader workers (default: the config\'s)')
     parser.add_argument('--amp', action='store_true', help='mixed precision (mmengine\'s AmpOptimWrapper)')
-    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'], help='autocast dtype with --amp')
+    parser.add_argument('--amp-dtype', choices=['float16', 'bfloat16'],
+                        help='autocast dtype with --amp (default as tools/train.py --amp: bfloat16 where the device '
+                             'supports it; on a CPU bfloat16 autocast)')
     parser.add_argument('--pipeline-samples', type=int, default=50,
                         help='samples timed for the one-worker pipeline figure (0: skip)')
     parser.add_argument('--work-dir', default='work_dirs/train_throughput', help='logs and the generated data')
@@ -61,10 +66,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     if args.amp or args.amp_dtype:
         if get_device() == 'cpu':  # mmengine's AmpOptimWrapper needs an accelerator; autocast alone on a CPU
             cfg.optim_wrapper.update(type='CPUAutocastOptimWrapper', dtype=args.amp_dtype or 'bfloat16')
-        else:
-            cfg.optim_wrapper.update(type='AmpOptimWrapper', loss_scale='dynamic')
-            if args.amp_dtype:
-                cfg.optim_wrapper.dtype = args.amp_dtype
+        else:  # what tools/train.py --amp sets: the device's best dtype, channels-last, cuDNN autotuning
+            from mmpose_ext.utils.amp_policy import apply_amp_levers
+            print(apply_amp_levers(cfg, get_device(), args.amp_dtype), flush=True)
     if args.data_root:
         innermost_dataset(cfg.train_dataloader.dataset).data_root = args.data_root.rstrip('/') + '/'
     else:

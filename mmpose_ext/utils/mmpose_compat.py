@@ -21,6 +21,8 @@ Each replaces one function or method and keeps the original's behaviour everywhe
   are pointed at that installed copy directly.
 - **``num_workers=0``**: every config keeps workers alive between epochs (``persistent_workers=True``), which torch
   refuses without workers. The dataloader is built without it (and without ``prefetch_factor``) in that case.
+- **``pin_memory`` on a CPU-only machine**: the top-down configs pin batches for the accelerator's copies; without
+  an accelerator torch has nothing to pin and warns at every epoch's iterator, so the option is dropped there.
 """
 from __future__ import annotations
 
@@ -146,6 +148,11 @@ def _given_boxes(original: Callable) -> Callable:
     return preprocess_single
 
 
+def _accelerator_available() -> bool:
+    import torch
+    return hasattr(torch, 'accelerator') and torch.accelerator.is_available()
+
+
 def _build_dataloader(original: Callable) -> Callable:
     @functools.wraps(original)
     def build_dataloader(dataloader, *args, **kwargs):
@@ -153,6 +160,9 @@ def _build_dataloader(original: Callable) -> Callable:
             dataloader = type(dataloader)(dataloader)  # the caller's config stays as written
             dataloader.pop('persistent_workers', None)
             dataloader.pop('prefetch_factor', None)
+        if isinstance(dataloader, dict) and dataloader.get('pin_memory') and not _accelerator_available():
+            dataloader = type(dataloader)(dataloader)
+            dataloader.pop('pin_memory')  # torch warns every epoch that it has nothing to pin for
         return original(dataloader, *args, **kwargs)
     return staticmethod(build_dataloader)
 

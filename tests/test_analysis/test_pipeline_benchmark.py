@@ -35,3 +35,24 @@ def test_pipelines_of_different_input_sizes_are_not_compared(repo_root: Path, da
         benchmark_pipelines(str(repo_root / 'configs/_base_/coco_topdown_256x192.py'),
                             str(repo_root / 'configs/_base_/posefix_coco_384x288.py'), str(data_dir / 'coco'),
                             'test_coco.json', rounds=1, warmup=0)
+
+
+def test_worker_pipelines_of_the_shipped_top_down_configs(repo_root: Path, data_dir: Path):
+    """--configs mode: per-worker samples/s step by step of MIPNet-W48 (with a transform switch reached by a
+    list-index override) and HRNet-W32 on the same COCO persons; every step's time is in the total."""
+    from mmpose_ext.analysis.train_pipelines import benchmark_worker_pipelines, format_worker_report
+    from mmpose_ext.tools.pipeline_benchmark import _load
+    mipnet = str(repo_root / 'configs/mipnet_w48.py')
+    specs = [mipnet, f'{mipnet}::train_dataloader.dataset.dataset.pipeline.6.cached_gaussian=False',
+             str(repo_root / 'configs/baselines/td-hm_hrnet-w32_coco-256x192.py')]
+    result = benchmark_worker_pipelines([(s, _load(s)) for s in specs], str(data_dir / 'coco') + '/',
+                                        'test_coco.json', rounds=2, warmup=0)
+    assert result['num_samples'] == 12
+    cached, per_instance, hrnet = result['timings']
+    assert cached.steps['GenerateMultiInstanceTarget'] > 0 and per_instance.steps['GenerateMultiInstanceTarget'] > 0
+    assert hrnet.steps['GenerateTarget'] > 0 and 'GenerateMultiInstanceTarget' not in hrnet.steps
+    for timing in result['timings']:
+        assert len(timing.round_samples_per_s) == 2 and timing.samples_per_s == max(timing.round_samples_per_s)
+        assert timing.ms_per_sample == pytest.approx(1e3 / timing.samples_per_s)
+    report = format_worker_report(result)
+    assert 'best round samples/s' in report and 'workers for 600 img/s' in report

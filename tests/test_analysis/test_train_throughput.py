@@ -22,7 +22,8 @@ def test_train_throughput_tool(run_tool, tmp_path: Path):
     assert result['img_per_s'] > 0 and result['step_img_per_s'] >= result['img_per_s']
     assert 0.0 <= result['data_wait_share'] < 1.0
     assert result['peak_memory_mb'] > 0 and result['worker_samples_per_s'] > 0 and result['workers_needed'] >= 1
-    assert 'waiting for data' in proc.stdout and 'workers needed' in proc.stdout
+    for line in ('training ', 'waiting for data', 'model step alone', 'real / model step', 'workers needed'):
+        assert line in proc.stdout, line  # real img/s, data-wait share, model-step img/s, their ratio, workers
     assert (tmp_path / 'work' / 'synthetic_crowd' / 'annotations' / 'coco_train.json').is_file()
     logs = list((tmp_path / 'work').rglob('*.log'))
     assert logs and 'img_per_s: ' in logs[0].read_text()  # the hook's figure in every training log line

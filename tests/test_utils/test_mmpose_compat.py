@@ -111,6 +111,19 @@ def test_num_workers_zero_builds_a_loader_from_a_persistent_workers_config():
     assert config['persistent_workers'] is True  # the config itself is left as written
 
 
+@pytest.mark.skipif(torch.accelerator.is_available(), reason='an accelerator is present: pin_memory is kept')
+def test_pin_memory_is_dropped_without_an_accelerator():
+    import warnings
+    dataset = torch.utils.data.TensorDataset(torch.arange(4.))
+    config = dict(dataset=dataset, batch_size=2, num_workers=0, pin_memory=True,
+                  sampler=dict(type='DefaultSampler', shuffle=False))
+    loader = Runner.build_dataloader(config)
+    assert loader.pin_memory is False and config['pin_memory'] is True
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # torch: "'pin_memory' argument is set as true but no accelerator is found"
+        assert [[float(x) for x in b[0]] for b in loader] == [[0., 1.], [2., 3.]]
+
+
 def test_mmpose_datasets_read_their_metainfo_without_a_warning():
     import os.path as osp
     import warnings

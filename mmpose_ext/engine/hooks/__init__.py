@@ -1,6 +1,8 @@
 from .channels_last_hook import ChannelsLastHook
 from .checkpoint_match_hook import CheckpointMatchHook
+from .deferred_runtime_info_hook import DeferredRuntimeInfoHook
 from .model_complexity_hook import ModelComplexityHook
 from .throughput_hook import ThroughputHook
 
-__all__ = ['ChannelsLastHook', 'CheckpointMatchHook', 'ModelComplexityHook', 'ThroughputHook']
+__all__ = ['ChannelsLastHook', 'CheckpointMatchHook', 'DeferredRuntimeInfoHook', 'ModelComplexityHook',
+           'ThroughputHook']

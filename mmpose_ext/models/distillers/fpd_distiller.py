@@ -11,13 +11,12 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import load_checkpoint
-from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.pose_estimators.base import BasePoseEstimator
 from mmpose.registry import MODELS
-from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor, nn
 
+from ..heads.batched_heatmap_decode import heatmap_pck_accuracy
 from ..losses.fast_pose_distillation_loss import FastPoseDistillationLoss
 from .teacher_alignment import (heatmap_geometry, layout_of_config, layout_problems,
                                 resize_teacher_heatmaps, select_instance)
@@ -224,13 +223,13 @@ class FPDDistiller(BasePoseEstimator):
                              f'{teacher_heatmaps.shape[1]} keypoint heatmaps, the student\'s targets have '
                              f'{gt_heatmaps.shape[1]}; both must predict the same keypoints')
         weights = torch.cat([d.gt_instance_labels.keypoint_weights for d in data_samples])
-        labeled = torch.tensor([bool(d.metainfo.get('labeled', True)) for d in data_samples],
-                               device=gt_heatmaps.device)
+        labeled_rows = [bool(d.metainfo.get('labeled', True)) for d in data_samples]  # on the host: no sync
+        labeled = torch.tensor(labeled_rows, device=gt_heatmaps.device)
         losses = self.distill_loss(stacks, teacher_heatmaps, gt_heatmaps, weights, labeled)
-        if labeled.any() and self.train_cfg.get('compute_acc', True):
-            _, acc, _ = pose_pck_accuracy(output=to_numpy(stacks[-1][labeled]), target=to_numpy(gt_heatmaps[labeled]),
-                                          mask=to_numpy(weights[labeled]) > 0)
-            losses['acc_pose'] = torch.tensor(acc, device=gt_heatmaps.device)
+        if any(labeled_rows) and self.train_cfg.get('compute_acc', True):
+            # mmpose's pose_pck_accuracy of the labelled rows, on the device (unlabelled rows masked out)
+            losses['acc_pose'] = heatmap_pck_accuracy(stacks[-1].detach(), gt_heatmaps,
+                                                      (weights > 0) & labeled[:, None])
         return losses
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:

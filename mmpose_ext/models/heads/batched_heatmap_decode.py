@@ -83,7 +83,30 @@ def heatmap_pck_accuracy(output: Tensor, target: Tensor, mask: Tensor, thr: floa
     offset = (_heatmap_maximum(output) - _heatmap_maximum(target)).double()
     norm = torch.tensor([height, width], dtype=torch.float64, device=output.device)
     distances = torch.linalg.vector_norm(offset / norm, dim=-1).float()  # float32, as mmpose stores them
-    mask = mask.to(device=output.device) > 0
+    return _pck_of_distances(distances, mask, thr)
+
+
+def coordinate_pck_accuracy(pred: Tensor, gt: Tensor, mask: Tensor, thr: float = 0.05) -> Tensor:
+    """mmpose's ``keypoint_pck_accuracy(pred, gt, mask, thr, norm_factor=ones)[1]`` on the device: the training
+    ``acc_pose`` of coordinate heads (PoseFix), without copying the coordinates to the host every step.
+
+    Args:
+        pred: predicted coordinates (N, K, 2), already normalised (e.g. by the heatmap size).
+        gt: target coordinates (N, K, 2), normalised alike.
+        mask: (N, K) booleans (or weights, > 0 counts).
+        thr: PCK threshold.
+
+    Returns:
+        A 0-dim float64 tensor on ``pred``'s device.
+    """
+    distances = torch.linalg.vector_norm(pred.float() - gt.to(device=pred.device, dtype=torch.float32), dim=-1)
+    return _pck_of_distances(distances, mask, thr)
+
+
+def _pck_of_distances(distances: Tensor, mask: Tensor, thr: float) -> Tensor:
+    """Per keypoint the fraction of masked-in samples closer than ``thr``, averaged over the keypoints that have
+    any (mmpose's ``_distance_acc`` and the mean of the valid ones); 0 when none has."""
+    mask = mask.to(device=distances.device) > 0
     counted = mask.sum(dim=0)
     per_keypoint = ((distances < thr) & mask).sum(dim=0).double() / counted.clamp(min=1)
     has_samples = counted > 0

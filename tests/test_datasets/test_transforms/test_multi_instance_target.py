@@ -73,3 +73,37 @@ def test_half_body_box_comes_from_the_primary_only():
     assert out['bbox_center'].shape == (1, 2)
     assert out['keypoints'].shape == (2, 17, 2)
     np.testing.assert_array_equal(out['keypoints'], keypoints)
+
+
+@pytest.mark.parametrize('sigma, input_size, heatmap_size, num', [
+    (1, (48, 64), (12, 16), 2), (2, (192, 256), (48, 64), 3), (3, (288, 384), (72, 96), 2)])
+def test_cached_gaussian_equals_the_codec_per_instance(sigma, input_size, heatmap_size, num):
+    """The cached-patch targets equal MSRAHeatmap.encode of each instance exactly (bit for bit), for joints inside,
+    across the border, far outside (weight 0) and invisible."""
+    from mmpose_ext.datasets.transforms.multi_instance_target import _msra_gaussian, msra_heatmaps_per_instance
+    codec = MSRAHeatmap(input_size=input_size, heatmap_size=heatmap_size, sigma=sigma)
+    rng = np.random.default_rng(sigma)
+    width, height = input_size
+    for _ in range(20):
+        keypoints = rng.uniform([-0.3 * width, -0.3 * height], [1.3 * width, 1.3 * height],
+                                size=(num, 17, 2)).astype(np.float32)
+        visible = (rng.uniform(size=(num, 17)) > 0.2).astype(np.float32)
+        heatmaps, weights = msra_heatmaps_per_instance(codec, keypoints, visible, *_msra_gaussian(sigma))
+        encoded = [codec.encode(keypoints[n:n + 1], visible[n:n + 1]) for n in range(num)]
+        expected = np.concatenate([e['heatmaps'] for e in encoded])
+        assert heatmaps.dtype == expected.dtype and np.array_equal(heatmaps, expected)
+        expected_weights = np.concatenate([e['keypoint_weights'] for e in encoded], axis=1)
+        assert weights.dtype == expected_weights.dtype and np.array_equal(weights, expected_weights)
+        assert (weights == 0).sum() > (visible == 0).sum()  # some visible joints fell off the heatmap
+
+
+def test_transform_output_is_the_same_with_and_without_the_cache():
+    rng = np.random.default_rng(3)
+    for _ in range(10):
+        primary, secondary = rng.uniform(-10, 60, size=(2, 17, 2))
+        cached = GenerateMultiInstanceTarget(CODEC).transform(_results(primary, secondary))
+        per_instance = GenerateMultiInstanceTarget(CODEC, cached_gaussian=False).transform(
+            _results(primary, secondary))
+        assert GenerateMultiInstanceTarget(CODEC)._gaussian is not None
+        for key in ('heatmaps', 'keypoint_weights', 'instance_keypoints', 'instance_keypoints_visible'):
+            assert np.array_equal(cached[key], per_instance[key]), key

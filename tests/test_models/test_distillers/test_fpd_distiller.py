@@ -136,7 +136,12 @@ def test_loss_is_the_fpd_formula_on_the_teacher_last_stack():
             per_sample.append(kd)
     expected = sum(per_sample) / 3
     torch.testing.assert_close(losses['loss_gt'] + losses['loss_kd'], expected, rtol=1e-5, atol=1e-7)
-    assert 0 <= losses['acc_pose'] <= 1
+    # the accuracy is computed on the device now; it equals mmpose's numpy pose_pck_accuracy of the labelled rows
+    from mmpose.evaluation.functional import pose_pck_accuracy
+    rows = torch.tensor([True, False, True])
+    _, expected_acc, _ = pose_pck_accuracy(stacks[-1][rows].numpy(), gt[rows].numpy(), w[rows].numpy() > 0)
+    assert losses['acc_pose'].dtype == torch.float64 and losses['acc_pose'].device == gt.device
+    assert losses['acc_pose'].item() == pytest.approx(expected_acc, abs=1e-12)
 
 
 def test_predict_and_tensor_modes_are_the_students():

@@ -89,3 +89,22 @@ def test_heatmap_pck_accuracy_equals_mmpose(seed: int):
     _, expected, _ = pose_pck_accuracy(output.numpy(), target.numpy(), mask.numpy(), thr=0.05)
     assert heatmap_pck_accuracy(output, target, mask).item() == pytest.approx(expected, abs=1e-12)
     assert heatmap_pck_accuracy(output, target, torch.zeros(8, 5, dtype=torch.bool)).item() == 0.0
+
+
+def test_coordinate_pck_accuracy_equals_mmpose():
+    """PoseFix's training accuracy on the device equals mmpose's numpy keypoint_pck_accuracy (norm_factor 1),
+    with masked-out joints and a keypoint masked out in every sample."""
+    from mmpose.evaluation.functional import keypoint_pck_accuracy
+
+    from mmpose_ext.models.heads.batched_heatmap_decode import coordinate_pck_accuracy
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        gt = rng.uniform(0, 1, size=(6, 5, 2)).astype(np.float32)
+        pred = (gt + rng.normal(0, 0.05, size=gt.shape)).astype(np.float32)
+        mask = rng.uniform(size=(6, 5)) > 0.3
+        mask[:, 4] = False
+        _, expected, _ = keypoint_pck_accuracy(pred, gt, mask, 0.05, np.ones((6, 2), dtype=np.float32))
+        ours = coordinate_pck_accuracy(torch.from_numpy(pred), torch.from_numpy(gt), torch.from_numpy(mask))
+        assert ours.dtype == torch.float64 and ours.item() == pytest.approx(expected, abs=1e-12)
+    none = coordinate_pck_accuracy(torch.zeros(2, 3, 2), torch.ones(2, 3, 2), torch.zeros(2, 3, dtype=torch.bool))
+    assert none.item() == 0.0  # mmpose's avg_acc when no joint counts

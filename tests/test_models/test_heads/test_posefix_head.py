@@ -62,6 +62,15 @@ def test_simplebaseline_layers_give_maps_at_a_quarter_of_the_input_and_a_loss_wi
     samples = [_sample(labels, np.ones((1, 3)), (64, 64)), _sample(labels, np.array([[1, 0, 1]]), (64, 64))]
     losses = head.loss(feats, samples)
     assert set(losses) == {'loss_heatmap', 'loss_coord', 'acc_pose'}
+    # computed on the device, equal to mmpose's numpy keypoint_pck_accuracy of the normalised coordinates
+    from mmpose.evaluation.functional import keypoint_pck_accuracy
+
+    from mmpose_ext.models.heads.posefix_head import soft_argmax_2d
+    coords = soft_argmax_2d(head(feats))[0].detach() / 16
+    gt = torch.cat([s.gt_instance_labels.keypoint_labels for s in samples]).numpy()
+    mask = torch.cat([s.gt_instance_labels.keypoint_weights for s in samples]).numpy() > 0
+    _, expected, _ = keypoint_pck_accuracy(coords.numpy(), gt, mask, 0.05, np.ones((2, 2), dtype=np.float32))
+    assert losses['acc_pose'].item() == pytest.approx(expected, abs=1e-12)
     (losses['loss_heatmap'] + losses['loss_coord']).backward()
     assert all(p.grad is not None for p in head.parameters() if p.requires_grad)
 
