@@ -1,5 +1,7 @@
+from .ae_loss_ramp_hook import AELossRampHook
+from .ae_oracle_hook import AEOracleHook
 from .channels_last_hook import ChannelsLastHook
 from .model_complexity_hook import ModelComplexityHook
 from .throughput_hook import ThroughputHook
 
-__all__ = ['ChannelsLastHook', 'ModelComplexityHook', 'ThroughputHook']
+__all__ = ['AELossRampHook', 'AEOracleHook', 'ChannelsLastHook', 'ModelComplexityHook', 'ThroughputHook']
