@@ -39,9 +39,9 @@ def oracle_maps(data_samples: Sequence, map_size: Tuple[int, int], input_shape: 
     """Perfect heatmaps and tags of a batch at one output resolution.
 
     Each visible joint is placed at ``int(x / stride)`` as the training targets place it (stride = input / map)
-    with a Gaussian of ``sigma`` map pixels (persons merged by max); person ``n`` has tag ``n * tag_spacing``,
-    and every pixel of joint k's tag map holds the tag of the nearest visible joint k (so any detection is
-    grouped with the true person it is closest to). With ``flip_indices`` the maps are those of the horizontally
+    with a Gaussian of ``sigma`` map pixels (persons merged by max); person ``n`` has tag ``n * tag_spacing``
+    (plus a distinct offset below 0.3 per pixel), and every pixel of joint k's tag map holds the tag of the
+    nearest visible joint k (so any detection is grouped with the true person it is closest to). With ``flip_indices`` the maps are those of the horizontally
     flipped (padded) input, as the flip test sees it.
 
     Args:
@@ -61,6 +61,9 @@ def oracle_maps(data_samples: Sequence, map_size: Tuple[int, int], input_shape: 
     stride = torch.tensor([W / w, H / h])
     yy, xx = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32),
                             indexing='ij')
+    # distinct values per pixel (below 0.3): the decoder keys groups by tag value, and equal tags at two candidates
+    # of one person would share a key and overwrite each other's joints instead of opening a group each
+    jitter = torch.arange(h * w, dtype=torch.float32).view(h, w) * (0.3 / (h * w))
     heat_list: List[Tensor] = []
     tag_list: List[Tensor] = []
     for sample in data_samples:
@@ -82,7 +85,7 @@ def oracle_maps(data_samples: Sequence, map_size: Tuple[int, int], input_shape: 
             d2 = (xx[None] - p[:, 0, None, None]) ** 2 + (yy[None] - p[:, 1, None, None]) ** 2
             heat[k] = torch.exp(-d2 / (2 * sigma ** 2)).amax(dim=0)
             person = torch.arange(N, dtype=torch.float32)[vis[:, k]]
-            tags[k] = person[d2.argmin(dim=0)] * tag_spacing
+            tags[k] = person[d2.argmin(dim=0)] * tag_spacing + jitter
         heat_list.append(heat)
         tag_list.append(tags)
     return torch.stack(heat_list).to(device), torch.stack(tag_list).to(device)
