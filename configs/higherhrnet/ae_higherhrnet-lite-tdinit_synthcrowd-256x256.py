@@ -2,8 +2,9 @@
 # with its backbone initialised from the top-down HRNet-lite trained on the same keypoints (the `make demo` baseline;
 # the reference starts from an ImageNet HRNet, never from scratch), heatmaps first (AE loss off for 2 epochs, then
 # ramped in over one), a 3x3 final convolution (the 16-channel feature feeds 17 heatmaps and 17 tags), and the two
-# oracles logged at every validation. Train the top-down model first:
-#   python tools/train.py configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py --work-dir work_dirs/higherhrnet_check/hrnet_lite
+# oracles logged at every validation. Train the top-down model first (docs/higherhrnet.md, learning check):
+#   python tools/train.py configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py \
+#       --work-dir work_dirs/higherhrnet_check/hrnet_lite
 from mmengine.config import read_base
 
 with read_base():
@@ -14,4 +15,4 @@ from mmpose_ext.engine import AELossRampHook, AEOracleHook
 model.backbone.init_cfg = dict(type='Pretrained', prefix='backbone.',
                                checkpoint='work_dirs/higherhrnet_check/hrnet_lite/epoch_12.pth')
 model.head.update(final_conv_kernel=3)
-custom_hooks = [dict(type=AELossRampHook, start_iter=250, ramp_iters=125), dict(type=AEOracleHook)]
+custom_hooks.extend([dict(type=AELossRampHook, start_iter=250, ramp_iters=125), dict(type=AEOracleHook)])
