@@ -4,7 +4,7 @@ Oracle: ground-truth heatmaps and one distinct tag per person in place of the ne
 pre-processor, batched flip test, aggregation, FastAssociativeEmbedding, inverse transform and COCO metric, must
 score AP ~1.0; with only one half given, the untrained network's other half must cost AP (the oracles measure).
 Overfit (set MMPOSE_EXT_LEARNING_CHECKS=1, minutes on a CPU): the lite config trained on 4 images without
-augmentation for 300 iterations (batch 4) must reach AP > 0.5 on those images.
+augmentation for 500 iterations (batch 4) must reach AP > 0.5 on those images (0.762 in 3.9 min here).
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_lite_overfits_a_few_images(repo_root, crowd, tmp_path):
     pipeline[2].update(prob=0.0)
     # one long epoch (a loader of one batch restarted every iteration cost 2 s of data time per step)
     train.dataset = dict(type='RepeatDataset', times=1000, dataset=train.dataset)
-    cfg.train_cfg = dict(by_epoch=False, max_iters=int(os.environ.get('MMPOSE_EXT_OVERFIT_ITERS', 300)),
+    cfg.train_cfg = dict(by_epoch=False, max_iters=int(os.environ.get('MMPOSE_EXT_OVERFIT_ITERS', 500)),
                          val_interval=100000)
     cfg.param_scheduler = [dict(type='LinearLR', begin=0, end=20, start_factor=0.1, by_epoch=False)]
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1000)
