@@ -1,60 +1,23 @@
 """Associative-embedding decoding without per-joint Python Munkres: same poses as mmpose's codec, much faster."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmpose.codecs import AssociativeEmbedding
-from mmpose.codecs.utils import batch_heatmap_nms, refine_keypoints_dark_udp
+from mmpose.codecs.utils import refine_keypoints_dark_udp
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.utils.tensor_utils import to_numpy
 from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 
+from .ae_device_ops import StageTimer, fill_missing_keypoints_device, nms_topk, refine_candidates
+from .float32_mean import numpy_float32_mean
+
+__all__ = ['FastAssociativeEmbedding', 'group_keypoints_by_tags', 'numpy_float32_mean',
+           'refine_keypoints_vectorised']
+
 # mmpose pads the cost matrix with this value when there are more candidates than groups (as the reference does)
 _PAD_COST = 1e10
-
-
-def numpy_float32_mean(stacked: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Mean of the first ``counts[g]`` rows of ``stacked[g]``, bit-identical to ``np.mean(rows, axis=0)``.
-
-    mmpose takes ``np.mean`` of a list of float32 tag vectors. NumPy sums an (n, L) float32 array row after row
-    when L > 1, but for L == 1 the column is contiguous and NumPy uses its pairwise summation (eight partial sums
-    once n >= 8). Both orders are replayed here for all groups at once, so the grouping sees the same float32
-    means as mmpose and makes the same decisions even at a rounding boundary.
-
-    Args:
-        stacked (np.ndarray): float32 array (G, N, L), group g's vectors in its first counts[g] rows.
-        counts (np.ndarray): int array (G,), each in [0, N]; a count of 0 gives NaN (as ``np.mean`` of nothing).
-
-    Returns:
-        np.ndarray: float32 (G, L).
-    """
-    G, N, L = stacked.shape
-    counts = np.asarray(counts)
-    if G == 0:
-        return np.zeros((0, L), np.float32)
-    if L > 1 or N < 8 or N > 128:
-        if L == 1 and N > 128:  # NumPy recurses pairwise above 128 values: not replayed, ask NumPy per group
-            return np.stack([np.mean(stacked[g, :c], axis=0) if c else np.full(L, np.nan, np.float32)
-                             for g, c in enumerate(counts)]).astype(np.float32)
-        total = np.zeros((G, L), np.float32)
-        for i in range(N):
-            total = np.where((i < counts)[:, None], total + stacked[:, i], total)
-    else:
-        col = stacked[:, :, 0]
-        seq = np.zeros(G, np.float32)  # n < 8: one running sum
-        for i in range(min(N, 7)):
-            seq = np.where(i < counts, seq + col[:, i], seq)
-        partial = col[:, :8].copy()  # n >= 8: eight running sums over whole blocks of eight, then the tail
-        for start in range(8, N - 7, 8):
-            partial = np.where((start + 8 <= counts)[:, None], partial + col[:, start:start + 8], partial)
-        pair = ((partial[:, 0] + partial[:, 1]) + (partial[:, 2] + partial[:, 3])) + \
-               ((partial[:, 4] + partial[:, 5]) + (partial[:, 6] + partial[:, 7]))
-        for i in range(8, N):
-            pair = np.where((i >= counts - counts % 8) & (i < counts), pair + col[:, i], pair)
-        total = np.where(counts < 8, seq, pair)[:, None]
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return (total / counts[:, None].astype(np.float32)).astype(np.float32)
 
 
 class _Groups:
@@ -227,85 +190,19 @@ def refine_keypoints_vectorised(keypoints: np.ndarray, heatmaps: np.ndarray) -> 
     return keypoints
 
 
-def _cost_maps(tag_maps: np.ndarray, instance_tags: np.ndarray, heat: np.ndarray) -> np.ndarray:
-    """mmpose's fill cost ``round(||tag map - instance tag||) * 100 - heatmap`` with its float32 operations.
-
-    tag_maps (L, S), instance_tags (P, L), heat (S,) -> (P, S). ``np.linalg.norm`` over the L tag channels sums
-    the squares channel after channel; for L == 1 the norm is ``abs``: in binary floating point
-    ``sqrt(fl(x * x)) == |x|`` unless x * x overflows (guarded) or underflows (both round to 0).
-    """
-    diff = tag_maps[0] - instance_tags[:, :1]
-    if len(tag_maps) == 1 and np.abs(tag_maps).max(initial=0) + np.abs(instance_tags).max(initial=0) < 1e18:
-        dist = np.abs(diff)
-    else:
-        squares = diff * diff
-        for l in range(1, len(tag_maps)):
-            diff = tag_maps[l] - instance_tags[:, l:l + 1]
-            squares += diff * diff
-        dist = np.sqrt(squares)
-    return np.round(dist) * 100 - heat
-
-
-def fill_missing_keypoints(keypoints: np.ndarray, keypoint_scores: np.ndarray, heatmaps: np.ndarray,
-                           tags: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """``AssociativeEmbedding._fill_missing_keypoints`` of mmpose, exact and fast. In place.
-
-    An instance's tag is the float32 mean of the tags at its detected joints (score > 0, coordinates truncated
-    and clipped), and each missing joint goes to the first pixel (row-major) of minimum
-    ``round(tag distance) * 100 - heatmap``. mmpose evaluates that cost map in a Python loop over instances
-    and joints; here all missing instances of a joint are evaluated at once (in chunks of bounded memory),
-    with the same float32 operations and NumPy's first-index ``argmin``.
-
-    Args:
-        keypoints (np.ndarray): (N, K, 2) refined keypoints, missing ones anywhere.
-        keypoint_scores (np.ndarray): (N, K), 0 for missing joints.
-        heatmaps (np.ndarray): (K, H, W).
-        tags (np.ndarray): (L*K, H, W), tag l of joint k in channel l*K + k.
-
-    Returns:
-        tuple: keypoints and keypoint_scores with the missing joints filled.
-    """
-    N, K = keypoints.shape[:2]
-    H, W = heatmaps.shape[1:]
-    L = tags.shape[0] // K
-    if N == 0:
-        return keypoints, keypoint_scores
-    heatmaps = heatmaps.astype(np.float32, copy=False)
-    tag_flat = tags.astype(np.float32, copy=False).reshape(L, K, H * W)
-    heat_flat = heatmaps.reshape(K, H * W)
-    detected = keypoint_scores > 0
-    xy = keypoints[..., :2].astype(np.int64)
-    x, y = np.clip(xy[..., 0], 0, W - 1), np.clip(xy[..., 1], 0, H - 1)
-    at_joints = tag_flat[:, np.arange(K)[None], y * W + x].transpose(1, 2, 0)  # (N, K, L)
-    first = np.argsort(~detected, axis=1, kind='stable')  # detected joints first, in joint order
-    instance_tags = numpy_float32_mean(np.take_along_axis(at_joints, first[..., None], axis=1),
-                                       detected.sum(axis=1))
-    pn, pk = np.nonzero(~detected)
-    best = np.empty(len(pn), np.int64)
-    chunk = max(1, (1 << 18) // (L * H * W))  # cost blocks of about 1 MB: they stay in the CPU cache
-    for k in np.unique(pk):
-        sel = np.flatnonzero(pk == k)
-        for start in range(0, len(sel), chunk):
-            part = sel[start:start + chunk]
-            best[part] = _cost_maps(tag_flat[:, k], instance_tags[pn[part]], heat_flat[k]).argmin(axis=1)
-    yy, xx = np.divmod(best, W)
-    keypoints[pn, pk, 0] = xx
-    keypoints[pn, pk, 1] = yy
-    keypoint_scores[pn, pk] = heat_flat[pk, best]
-    return keypoints, keypoint_scores
-
-
 @KEYPOINT_CODECS.register_module()
 class FastAssociativeEmbedding(AssociativeEmbedding):
     """Associative embedding decoding with the same poses as mmpose's codec, without per-joint Python Munkres.
 
     Implements the grouping of "Associative Embedding: End-to-End Learning for Joint Detection and Grouping"
     (Newell et al., NeurIPS 2017) as used by "HigherHRNet" (Cheng et al., CVPR 2020). A subclass of mmpose's
-    :class:`~mmpose.codecs.AssociativeEmbedding` (encoding, NMS and top-k are inherited unchanged) so that it is
-    a drop-in ``codec`` in configs: only the decoding is replaced, because there mmpose solves one assignment
-    per joint with the pure-Python ``munkres`` package and loops in Python over instances and joints to refine
-    and fill missing joints. Here the assignment is ``scipy.optimize.linear_sum_assignment`` on the same cost
-    matrix, and refinement and filling are vectorised (same float32 arithmetic, same first-index tie-breaking).
+    :class:`~mmpose.codecs.AssociativeEmbedding` (encoding is inherited unchanged) so that it is a drop-in
+    ``codec`` in configs: only the decoding is replaced, because there mmpose solves one assignment per joint
+    with the pure-Python ``munkres`` package, loops in Python over instances and joints to refine and fill
+    missing joints, and copies the whole maps to the host. Here the assignment is
+    ``scipy.optimize.linear_sum_assignment`` on the same cost matrix; NMS, top-k, the refinement of the
+    candidates and the fill's cost maps are torch ops where the maps are (:mod:`.ae_device_ops`), so only the
+    candidates and per-joint results cross to the host (same float32 arithmetic, same first-index ties).
 
     The only possible difference from mmpose: when two assignments have exactly the same total cost (a genuine
     tie, e.g. one candidate whose rounded tag distances to two groups are equal and both below ``tag_thr``),
@@ -344,16 +241,26 @@ class FastAssociativeEmbedding(AssociativeEmbedding):
             for vals, tags, locs in zip(batch_vals, batch_tags, batch_locs)
         ]
 
-    def _fill_missing_keypoints(self, keypoints: np.ndarray, keypoint_scores: np.ndarray, heatmaps: np.ndarray,
-                                tags: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """mmpose's filling of missing joints (score 0): see :func:`fill_missing_keypoints`."""
-        return fill_missing_keypoints(keypoints, keypoint_scores, heatmaps, tags)
+    profile: Optional[Dict[str, float]] = None  # set to a dict to accumulate 'device'/'host' ms of batch_decode
+
+    def _fill_missing_keypoints(self, keypoints: np.ndarray, keypoint_scores: np.ndarray,
+                                heatmaps: Union[np.ndarray, Tensor], tags: Union[np.ndarray, Tensor]
+                                ) -> Tuple[np.ndarray, np.ndarray]:
+        """mmpose's filling of missing joints (score 0), with the cost maps where the maps are (a NumPy array is
+        taken as a CPU tensor): see :func:`~mmpose_ext.codecs.ae_device_ops.fill_missing_keypoints_device`."""
+        return fill_missing_keypoints_device(keypoints, keypoint_scores, torch.as_tensor(heatmaps),
+                                             torch.as_tensor(tags))
 
     def batch_decode(self, batch_heatmaps: Tensor, batch_tags: Tensor
                      ) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.ndarray]]:
         """Decodes a batch like :meth:`AssociativeEmbedding.batch_decode` (same outputs: per image keypoints
         (N, K, 2) in input-image space, keypoint scores (N, K), instance scores (N,) = mean joint value before
-        filling). ``batch_tags``: (B, L*K, H, W), or (B, K, H, W, L)."""
+        filling). ``batch_tags``: (B, L*K, H, W), or (B, K, H, W, L).
+
+        NMS, top-k, the quarter-pixel refinement of the candidates and the cost maps of the missing joints run
+        as torch ops on the maps' device; only the candidates, the tags at the grouped joints and the filled
+        joints cross to the host (the whole maps only with ``use_udp``, whose refinement is mmpose's NumPy one).
+        """
         B, K, H, W = batch_heatmaps.shape
         if batch_tags.dim() == 5:
             assert batch_tags.shape[:4] == (B, K, H, W), (
@@ -361,27 +268,32 @@ class FastAssociativeEmbedding(AssociativeEmbedding):
             batch_tags = batch_tags.permute(0, 4, 1, 2, 3).reshape(B, -1, H, W)
         assert batch_tags.shape[0] == B and batch_tags.shape[2:4] == (H, W), (
             f'Mismatched shapes of heatmap ({batch_heatmaps.shape}) and tagging map ({batch_tags.shape})')
-        # float32 like the network output of mmpose's path (AMP may give float16/bfloat16)
-        batch_heatmaps, batch_tags = batch_heatmaps.float(), batch_tags.float()
+        timer = StageTimer(self.profile, batch_heatmaps.device)
         with torch.no_grad():
-            peaks = batch_heatmap_nms(batch_heatmaps, self.decode_nms_kernel)
-            topk = to_numpy(self._get_batch_topk(peaks, batch_tags, k=self.decode_topk))
+            # float32 like the network output of mmpose's path (AMP may give float16/bfloat16)
+            batch_heatmaps, batch_tags = batch_heatmaps.float(), batch_tags.float()
+            vals, cand_tags, locs = nms_topk(batch_heatmaps, batch_tags, self.decode_nms_kernel, self.decode_topk)
+            if not self.use_udp:  # a grouped joint is a candidate: refine the candidates where the maps are
+                locs = refine_candidates(batch_heatmaps, locs)
+            topk = to_numpy((vals, cand_tags, locs))
+        timer.lap('device')
         batch_groups = self._group_keypoints(*topk)
-        heatmaps_np, tags_np = to_numpy(batch_heatmaps), to_numpy(batch_tags)
+        timer.lap('host')
 
         batch_keypoints, batch_keypoint_scores, batch_instance_scores = [], [], []
-        for groups, heatmaps, tags in zip(batch_groups, heatmaps_np, tags_np):
+        for groups, heatmaps, tags in zip(batch_groups, batch_heatmaps, batch_tags):
             keypoints, scores = groups[..., :-1], groups[..., -1]
             instance_scores = scores.mean(axis=-1)
             if keypoints.size > 0:
                 if self.use_udp:
-                    keypoints = refine_keypoints_dark_udp(keypoints, heatmaps,
+                    keypoints = refine_keypoints_dark_udp(keypoints, to_numpy(heatmaps),
                                                           blur_kernel_size=self.decode_gaussian_kernel)
-                else:
-                    keypoints = refine_keypoints_vectorised(keypoints, heatmaps)
                 keypoints += self.decode_center_shift * (scores > 0).astype(keypoints.dtype)[..., None]
-                keypoints, scores = self._fill_missing_keypoints(keypoints, scores, heatmaps, tags)
+                with torch.no_grad():
+                    keypoints, scores = fill_missing_keypoints_device(keypoints, scores, heatmaps, tags,
+                                                                      timer=timer)
             batch_keypoints.append(keypoints * self.scale_factor)
             batch_keypoint_scores.append(scores)
             batch_instance_scores.append(instance_scores)
+        timer.lap('host')
         return batch_keypoints, batch_keypoint_scores, batch_instance_scores

@@ -1,5 +1,6 @@
 """Crowd evaluation of top-down models: AP and recall of persons that share a box, with ground-truth boxes and
-with "merged" boxes (one box kept where persons overlap, as a detector does in a crowd).
+with "merged" boxes (one box kept where persons overlap, as a detector does in a crowd). Bottom-up models (a test
+dataset with ``data_mode='bottomup'``, e.g. HigherHRNet) need no boxes and are evaluated once.
 
     python tools/analysis/crowd_eval.py \\
         configs/baselines/td-hm_hrnet-lite_synthcrowd-128x96.py work_dirs/hrnet_lite/epoch_12.pth \\
@@ -70,8 +71,10 @@ def main(argv: Optional[List[str]] = None) -> None:
             merged_file.write_text(json.dumps(merged))
             num_merged = len(merged)
         name = Path(config).stem
-        for boxes, bbox_file in (('ground truth', None), ('merged', merged_file)):
-            tag = f'{name}_{"gt" if bbox_file is None else "merged"}'
+        bottomup = cfg.test_dataloader.dataset.get('data_mode') == 'bottomup'
+        box_modes = [('none needed', None)] if bottomup else [('ground truth', None), ('merged', merged_file)]
+        for boxes, bbox_file in box_modes:
+            tag = f'{name}_{"bu" if bottomup else "gt" if bbox_file is None else "merged"}'
             prefix = work_dir / tag
             cmd = [sys.executable, str(ROOT / 'tools' / 'test.py'), config, checkpoint, '--work-dir',
                    str(work_dir / 'runs' / tag), '--out', str(prefix) + '.metrics.json', *data_roots, '--cfg-options',

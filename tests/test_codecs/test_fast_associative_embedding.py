@@ -7,11 +7,12 @@ import pytest
 import torch
 from mmpose.codecs import AssociativeEmbedding
 from mmpose.codecs.associative_embedding import _py_max_match
-from mmpose.codecs.utils import refine_keypoints
+from mmpose.codecs.utils import batch_heatmap_nms, refine_keypoints
 from mmpose.registry import KEYPOINT_CODECS
 from scipy.optimize import linear_sum_assignment
 
 from mmpose_ext.codecs import FastAssociativeEmbedding
+from mmpose_ext.codecs.ae_device_ops import fill_missing_keypoints_device, nms_topk, refine_candidates, window_max
 from mmpose_ext.codecs.fast_associative_embedding import numpy_float32_mean, refine_keypoints_vectorised
 from mmpose_ext.tools.grouping_benchmark import (MunkresFastAssociativeEmbedding, keypoint_order,
                                                  synthetic_ae_outputs)
@@ -160,3 +161,40 @@ def test_registry_batch_layouts_and_precision():
     # no candidate above the threshold: no person
     empty = codec.batch_decode(torch.zeros_like(heatmaps), tags)
     assert all(k.shape == (0, 14, 2) for k in empty[0])
+
+
+@pytest.mark.parametrize('L', [1, 2])
+def test_device_fill_and_candidate_refine_equal_mmpose(L):
+    """The missing-joint fill (cost maps as torch ops, argmin per missing joint) and the refinement of the top-k
+    candidates before grouping are bit-identical to mmpose's NumPy loops, ties included (quantised heatmaps and
+    tags make many equal costs, so the first-pixel rule decides)."""
+    rng = np.random.default_rng(L)
+    N, K, H, W = 6, 5, 13, 17
+    heatmaps = (np.round(rng.random((K, H, W)) * 8) / 8).astype(np.float32)
+    tags = (np.round(rng.random((L * K, H, W)) * 6) / 2).astype(np.float32)
+    keypoints = np.stack([rng.integers(0, W, (N, K)), rng.integers(0, H, (N, K))], -1).astype(np.float32)
+    keypoints += rng.choice([-0.25, 0.25, 0.5, 0.75], (N, K, 2)).astype(np.float32)
+    scores = rng.random((N, K)).astype(np.float32) * (rng.random((N, K)) > 0.4)
+    scores[0] = 0.5  # an instance without a missing joint
+    scores[1, 1:] = 0  # one with a single detected joint
+    scores[:, 0] = np.maximum(scores[:, 0], 0.25)  # every instance has a detected joint (a group has one)
+    mm = AssociativeEmbedding(input_size=(4 * W, 4 * H), heatmap_size=(W, H))
+    ref = mm._fill_missing_keypoints(keypoints.copy(), scores.copy(), heatmaps, tags)
+    for chunk in (1 << 20, 2 * H * W):  # one block, and blocks of two cost maps
+        out = fill_missing_keypoints_device(keypoints.copy(), scores.copy(), torch.from_numpy(heatmaps),
+                                            torch.from_numpy(tags), max_elements=chunk)
+        assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(ref, out))
+    # refinement of every pixel as a candidate, borders included
+    locs = torch.stack(torch.meshgrid(torch.arange(W), torch.arange(H), indexing='xy'), -1).reshape(1, 1, -1, 2)
+    refined = refine_candidates(torch.from_numpy(heatmaps)[None], locs.expand(1, K, -1, -1).contiguous())
+    expected = refine_keypoints(locs[0].expand(K, -1, -1).transpose(0, 1).numpy().astype(np.float32), heatmaps)
+    assert np.array_equal(refined[0].transpose(0, 1).numpy(), expected)
+    # NMS and top-k in blocks of maps give mmpose's candidates (equal values included)
+    hm, tg = torch.from_numpy(heatmaps)[None].repeat(2, 1, 1, 1), torch.from_numpy(tags)[None].repeat(2, 1, 1, 1)
+    hm[1] = hm[1].flip(-1)
+    ref = mm._get_batch_topk(batch_heatmap_nms(hm, 5), tg, k=12)
+    for block in (H * W, 3 * H * W, 1 << 20):
+        out = nms_topk(hm, tg, 5, 12, max_elements=block)
+        assert all(torch.equal(a, b) for a, b in zip(ref, out)), block
+    for kernel in (3, 5, 7):
+        assert torch.equal(window_max(hm, kernel), torch.nn.functional.max_pool2d(hm, kernel, 1, kernel // 2))

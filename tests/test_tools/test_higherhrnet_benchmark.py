@@ -1,5 +1,5 @@
 """tools/analysis/higherhrnet_benchmark.py on the small synthetic config: parameters, GFLOPs, the AE loss's share of
-a training step and flip-test images/s, written to JSON."""
+a training step, flip-test images/s with the per-image profile, and the decoding of real-looking maps, to JSON."""
 import json
 from pathlib import Path
 
@@ -17,3 +17,9 @@ def test_reports_size_loss_share_and_speed(repo_root: Path, tmp_path: Path, monk
     assert abs(result['params_m'] - 1.3208) < 1e-3 and result['gflops'] > 0.5
     assert 0 < result['ae_loss_s'] < result['train_step_s'] and 0 < result['ae_loss_share'] < 1
     assert result['infer_single_b1_img_s'] > 0
+    prof = result['infer_single_b1_profile']
+    # initialised as training does (N(0, 0.001) head): no joint above 0.1, so no spurious group to decode
+    assert prof['groups_per_image'] == 0 and prof['network_ms'] > 0 and prof['decode_host_ms'] >= 0
+    decode = result['decode_profile']
+    assert decode['persons'] == 20 and decode['map_size'] == [256, 256] and decode['groups_per_image'] >= 20
+    assert decode['host_ms'] > 0 and decode['device_ms'] > 0

@@ -33,6 +33,8 @@ def tiny_config(repo_root: Path, data_dir: Path, tmp_path: Path) -> Path:
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.update(interval=1, save_best=None)
     cfg.work_dir = str(tmp_path / 'work')
+    # the learning-check recipe's hooks: AE loss switched on at iteration 1, both oracles at every validation
+    cfg.custom_hooks = [dict(type='AELossRampHook', start_iter=1, ramp_iters=1), dict(type='AEOracleHook')]
     out = tmp_path / 'hh_tiny.py'
     cfg.dump(str(out))
     return out
@@ -45,7 +47,8 @@ def test_train_resume_and_multiscale_test(run_tool, repo_root, data_dir, tmp_pat
     proc = run_tool([sys.executable, 'tools/train.py', str(config)], env=env)
     log = proc.stdout + proc.stderr
     assert 'BottomupImageFilter: 4 of 4 training images used' in log
-    assert 'loss_pull_0' in log and 'coco/AP' in log
+    assert 'loss_pull_0' in log and 'coco/AP' in log and 'ae_scale' in log
+    assert 'oracle_heatmaps/coco/AP' in log and 'oracle_tags/coco/AP' in log
     assert (work / 'epoch_1.pth').is_file()
     proc = run_tool([sys.executable, 'tools/train.py', str(config), '--resume',
                      '--cfg-options', 'train_cfg.max_epochs=2'], env=env)

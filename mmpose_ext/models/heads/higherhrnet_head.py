@@ -13,6 +13,8 @@ from mmpose.registry import KEYPOINT_CODECS, MODELS
 from mmpose.utils.typing import ConfigType, Features, OptConfigType, OptMultiConfig, OptSampleList
 from torch import Tensor, nn
 
+from .ae_oracle import apply_oracle
+
 _DECONV_PADDING = {4: (1, 0), 3: (1, 1), 2: (0, 0)}  # kernel -> (padding, output_padding) for an exact 2x
 
 
@@ -65,7 +67,8 @@ class HigherHRNetHead(BaseHead):
     lower outputs resized to the last output's size, averaged, then projected; ``'mmpose0x'``: every output
     resized straight to the projected size, then averaged), ``project2image`` (decode at the input size, default
     True), ``align_corners`` (False), ``with_heatmaps`` / ``with_ae`` (per output, which ones feed the
-    heatmaps and tags; default all heatmaps and the tagged outputs), ``output_heatmaps``.
+    heatmaps and tags; default all heatmaps and the tagged outputs), ``output_heatmaps``, ``oracle``
+    (``'heatmaps'``, ``'tags'`` or ``'both'``: ground truth in place of the network's maps, see ``ae_oracle.py``).
     """
 
     def __init__(self, in_channels: int, num_keypoints: int, tag_dim: int = 1, tag_per_keypoint: bool = True,
@@ -217,12 +220,19 @@ class HigherHRNetHead(BaseHead):
             shape = batch_data_samples[0].metainfo.get('batch_input_shape')
             size = tuple(shape) if shape is not None else None
 
+        oracle = test_cfg.get('oracle')
+        if oracle and multiscale:
+            raise ValueError(f'{type(self).__name__}: test_cfg.oracle is for single-scale tests')
         heatmap_sum, tags = None, None
         for s, scale_feats in enumerate(per_scale):
             views = list(scale_feats) if flip else [scale_feats]
             hms, tgs = [], []
             for v, view in enumerate(views):
                 outputs = self.forward(view)
+                if oracle:  # ground truth in place of the network's heatmaps and/or tags (ae_oracle.py)
+                    outputs = apply_oracle(outputs, oracle, self.num_keypoints, self.tag_dim, self.with_ae_loss,
+                                           batch_data_samples, batch_data_samples[0].metainfo['batch_input_shape'],
+                                           flip_indices if v == 1 else None)
                 if size is None and test_cfg.get('project2image', True):
                     size = tuple(4 * n for n in outputs[0].shape[-2:])
                 if v == 1:
