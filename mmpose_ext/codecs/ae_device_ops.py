@@ -12,31 +12,33 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from mmpose_ext.utils.device import synchronize
+
 from .float32_mean import numpy_float32_mean
 
 
 class StageTimer:
     """Accumulates wall time per stage (``'device'``, ``'host'``) into ``totals`` in milliseconds.
 
-    Each lap waits for the device first (CUDA only), so the time of asynchronous kernels lands in the stage that
+    Each lap waits for the device first (accelerators only), so the time of asynchronous kernels lands in the stage that
     queued them. With ``totals=None`` nothing is measured and nothing is synchronised.
 
     Args:
         totals (dict, optional): where the milliseconds are added, per stage name.
-        device (torch.device, optional): device of the maps (synchronised at each lap when CUDA).
+        device (torch.device, optional): device of the maps (synchronised at each lap unless the CPU).
     """
 
     def __init__(self, totals: Optional[Dict[str, float]], device: Optional[torch.device] = None) -> None:
         self.totals = totals
-        self.cuda = device is not None and device.type == 'cuda'
+        self.device = device if device is not None and device.type != 'cpu' else None
         self.start = time.perf_counter() if totals is not None else 0.0
 
     def lap(self, stage: str) -> None:
         """Adds the time since the previous lap to ``stage``."""
         if self.totals is None:
             return
-        if self.cuda:
-            torch.cuda.synchronize()
+        if self.device is not None:
+            synchronize(self.device)
         now = time.perf_counter()
         self.totals[stage] = self.totals.get(stage, 0.0) + (now - self.start) * 1e3
         self.start = now
