@@ -8,20 +8,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import posefix_fixture
 import pytest
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
-from mmpose.registry import MODELS
 
 from mmpose_ext.datasets.common import AnnotationError, mmpose_metainfo
-from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
 from mmpose_ext.tools.posefix_refine import main as refine_main
 from mmpose_ext.tools.posefix_refine import parse_args, refine_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / 'tests' / 'data'
-INPUT_SIZE = (64, 96)  # (w, h): a multiple of ResNet's stride 32, so the head's maps cover the input exactly
 
 
 def results_from_gt(gt_file: Path, shift: float = 4.0) -> list:
@@ -43,31 +38,8 @@ def results_from_gt(gt_file: Path, shift: float = 4.0) -> list:
 def tiny_posefix(tmp_path: Path, gt_file: Path, num_keypoints: int = 17, metainfo: str = 'coco.py',
                  **evaluator) -> tuple:
     """A PoseFix config on the sample and an untrained checkpoint: ``(config path, checkpoint path)``."""
-    cfg = Config.fromfile(str(ROOT / 'configs' / '_base_' / 'default_runtime.py'))
-    codec = dict(type='RegressionLabel', input_size=INPUT_SIZE)
-    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
-                dict(type='TopdownAffine', input_size=INPUT_SIZE), dict(type='SetInputPose'),
-                dict(type='PackPoseInputs', meta_keys=META_KEYS)]
-    cfg.merge_from_dict(dict(
-        model=dict(type='PoseFix', input_pose_sigma=2.0,
-                   data_preprocessor=dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                                          std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-                   backbone=dict(type='PoseFixResNet', depth=18, num_pose_channels=num_keypoints),
-                   head=dict(type='PoseFixHead', in_channels=512, out_channels=num_keypoints,
-                             deconv_out_channels=(32, 32, 32), deconv_kernel_sizes=(4, 4, 4), decoder=codec),
-                   test_cfg=dict(flip_test=True)),
-        test_dataloader=dict(batch_size=4, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-                             dataset=dict(type='PoseFixResultsDataset', ann_file=str(gt_file),
-                                          results_file='set-by-the-tool.json', metainfo=mmpose_metainfo(metainfo),
-                                          data_prefix=dict(img=str(gt_file.parent) + '/'), pipeline=pipeline)),
-        test_evaluator=dict(type='PoseFixCocoMetric', ann_file=str(gt_file), **evaluator)))
-    config = tmp_path / 'posefix_tiny.py'
-    cfg.dump(str(config))
-    init_default_scope('mmpose')
-    torch.manual_seed(0)
-    checkpoint = tmp_path / 'posefix_tiny.pth'
-    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta=dict()), checkpoint)
-    return config, checkpoint
+    return posefix_fixture.tiny_posefix(tmp_path, gt_file, str(gt_file.parent) + '/', num_keypoints,
+                                        dataset_options=dict(metainfo=mmpose_metainfo(metainfo)), **evaluator)
 
 
 def test_refine_tool_on_coco_sample(tmp_path: Path, run_tool):

@@ -12,10 +12,10 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import MODELS
+from posefix_fixture import tiny_posefix
 from posetrack_fixture import build_gt, gt_as_results, write_gt
 
 from mmpose_ext.datasets.common import AnnotationError
-from mmpose_ext.datasets.transforms import POSEFIX_META_KEYS as META_KEYS
 from mmpose_ext.evaluation.metrics import MpiiPCKhMetric
 from mmpose_ext.evaluation.metrics.posetrack18_ap import evaluate_frames
 from mmpose_ext.evaluation.metrics.posetrack18_files import PoseTrackGroundTruth
@@ -24,36 +24,13 @@ from mmpose_ext.tools.posefix_refine import main as refine_main
 
 ROOT = Path(__file__).resolve().parents[2]
 MPII = ROOT / 'tests' / 'data' / 'mpii'
-INPUT_SIZE = (64, 96)
 
 
 def tiny_config(tmp_path: Path, gt_file: Path, img_prefix: str, num_keypoints: int, dataset: str,
                 metric: str) -> tuple:
     """A tiny PoseFix config for the layout and an untrained checkpoint: ``(config, checkpoint)``."""
-    cfg = Config.fromfile(str(ROOT / 'configs' / '_base_' / 'default_runtime.py'))
-    codec = dict(type='RegressionLabel', input_size=INPUT_SIZE)
-    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
-                dict(type='TopdownAffine', input_size=INPUT_SIZE), dict(type='SetInputPose'),
-                dict(type='PackPoseInputs', meta_keys=META_KEYS)]
-    cfg.merge_from_dict(dict(
-        model=dict(type='PoseFix', input_pose_sigma=2.0,
-                   data_preprocessor=dict(type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                                          std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-                   backbone=dict(type='PoseFixResNet', depth=18, num_pose_channels=num_keypoints),
-                   head=dict(type='PoseFixHead', in_channels=512, out_channels=num_keypoints,
-                             deconv_out_channels=(16, 16, 16), deconv_kernel_sizes=(4, 4, 4), decoder=codec),
-                   test_cfg=dict(flip_test=False)),
-        test_dataloader=dict(batch_size=8, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-                             dataset=dict(type=dataset, ann_file=str(gt_file), results_file='set-by-the-tool.json',
-                                          data_prefix=dict(img=img_prefix), pipeline=pipeline)),
-        test_evaluator=dict(type=metric, ann_file=str(gt_file))))
-    config = tmp_path / 'posefix_tiny.py'
-    cfg.dump(str(config))
-    init_default_scope('mmpose')
-    torch.manual_seed(0)
-    checkpoint = tmp_path / 'posefix_tiny.pth'
-    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict(), meta=dict()), checkpoint)
-    return config, checkpoint
+    return tiny_posefix(tmp_path, gt_file, img_prefix, num_keypoints, dataset, metric, flip_test=False, width=16,
+                        batch_size=8)
 
 
 @pytest.fixture
