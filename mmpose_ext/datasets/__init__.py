@@ -2,6 +2,7 @@
 from . import transforms  # noqa: F401
 from .bottomup_image_filter import BottomupImageFilter
 from .crowdpose_official_dataset import CrowdPoseOfficialDataset
+from .label_fraction_dataset import LabelFractionDataset
 from .lsp_dataset import LspDataset
 from .mpii_official_dataset import MpiiOfficialDataset
 from .multi_instance_dataset import MultiInstanceDataset
@@ -16,8 +17,8 @@ from .synthetic import SyntheticCrowdConfig, generate_synthetic_crowd
 from .synthetic_crowd_dataset import SyntheticCrowdDataset
 from .unlabeled_image_dataset import UnlabeledImageDataset
 
-__all__ = ['BottomupImageFilter', 'CrowdPoseOfficialDataset', 'LspDataset', 'MpiiOfficialDataset',
-           'MultiInstanceDataset', 'OCHumanOfficialDataset', 'POSETRACK18_METAINFO', 'PoseFixCocoDataset',
-           'PoseFixMpiiDataset', 'PoseFixMpiiResultsDataset', 'PoseFixPoseTrack18Dataset',
+__all__ = ['BottomupImageFilter', 'CrowdPoseOfficialDataset', 'LabelFractionDataset', 'LspDataset',
+           'MpiiOfficialDataset', 'MultiInstanceDataset', 'OCHumanOfficialDataset', 'POSETRACK18_METAINFO',
+           'PoseFixCocoDataset', 'PoseFixMpiiDataset', 'PoseFixMpiiResultsDataset', 'PoseFixPoseTrack18Dataset',
            'PoseFixPoseTrack18ResultsDataset', 'PoseFixResultsDataset', 'PoseTrack18OfficialDataset',
            'SyntheticCrowdConfig', 'SyntheticCrowdDataset', 'UnlabeledImageDataset', 'generate_synthetic_crowd']
