@@ -14,8 +14,8 @@ arm. Arms:
 
 Then every final checkpoint is scored joint by joint on the validation set (mmpose's PCK@0.1 of the box), each
 arm is paired with the student alone of its seed (weight distance, flipped joints, PCK difference) and the
-command stops with an error when two arms hold identical weights. The table goes to the screen and to
-``WORK_DIR/summary.md`` and ``summary.json``.
+command stops with an error when two arms hold identical weights. One table per label fraction goes to the
+screen and to ``WORK_DIR/summary_labels{F}.md`` and ``.json``.
 """
 from __future__ import annotations
 
@@ -162,8 +162,9 @@ def train_all(args: argparse.Namespace) -> None:
         print(f' {time.time() - start:.0f} s', flush=True)
 
 
-def evaluate_all(args: argparse.Namespace) -> Dict:
-    """Scores every finished run, pairs each arm with the student alone of its seed, writes the summary."""
+def evaluate_all(args: argparse.Namespace) -> List[Dict]:
+    """Scores every finished run, pairs each arm with the student alone of its seed and label fraction, and
+    writes one summary per label fraction (``summary_labels{F}.md`` and ``.json``)."""
     import mmpose_ext  # noqa: F401
     from mmengine.config import Config
 
@@ -172,31 +173,31 @@ def evaluate_all(args: argparse.Namespace) -> Dict:
 
     student_cfg = Config.fromfile(osp.join(ROOT, STUDENT_CFG))
     teacher = joint_scores(Config.fromfile(osp.join(ROOT, TEACHER_CFG)), load_student_weights(teacher_ckpt(args)))
-    rows, scores, weights = [], {}, {}
-    for fraction, arm, seed in planned_runs(args):
-        done = osp.join(run_dir(args.work_dir, fraction, arm, seed), 'done.json')
-        if not osp.isfile(done):
-            raise SystemExit(f'error: {done} not found: run {arm} (labels {fraction:g}, seed {seed}) has not '
-                             'finished; run the command without --eval-only')
-        with open(done) as f:
-            info = json.load(f)
-        weights[fraction, arm, seed] = load_student_weights(info['checkpoint'])
-        scores[fraction, arm, seed] = joint_scores(student_cfg, weights[fraction, arm, seed])
-        rows.append(dict(info, pck=scores[fraction, arm, seed].pck))
-    for row in rows:
-        key = (row['fraction'], row['arm'], row['seed'])
-        base = (row['fraction'], 'student', row['seed'])
-        if row['arm'] == 'student' or base not in scores:
-            continue
-        row['distance'] = weight_distance(weights[key], weights[base], (f'{key}', f'{base}'))
-        row['flips'] = flipped_joints(scores[key], scores[base])
-        row['gain'] = row['pck'] - scores[base].pck
-        check_arms_differ(f'{row["arm"]} (labels {row["fraction"]:g}, seed {row["seed"]})',
-                          f'student (seed {row["seed"]})', row['distance'], row['flips'])
-    summary = []
+    results = []
     for fraction in args.fractions:
+        rows, scores, weights = [], {}, {}
+        for _, arm, seed in [run for run in planned_runs(args) if run[0] == fraction]:
+            done = osp.join(run_dir(args.work_dir, fraction, arm, seed), 'done.json')
+            if not osp.isfile(done):
+                raise SystemExit(f'error: {done} not found: run {arm} (labels {fraction:g}, seed {seed}) has not '
+                                 'finished; run the command without --eval-only')
+            with open(done) as f:
+                info = json.load(f)
+            weights[arm, seed] = load_student_weights(info['checkpoint'])
+            scores[arm, seed] = joint_scores(student_cfg, weights[arm, seed])
+            rows.append(dict(info, pck=scores[arm, seed].pck))
+        for row in rows:
+            key, base = (row['arm'], row['seed']), ('student', row['seed'])
+            if row['arm'] == 'student' or base not in scores:
+                continue
+            row['distance'] = weight_distance(weights[key], weights[base], (f'{key}', f'{base}'))
+            row['flips'] = flipped_joints(scores[key], scores[base])
+            row['gain'] = row['pck'] - scores[base].pck
+            check_arms_differ(f'{row["arm"]} (labels {fraction:g}, seed {row["seed"]})',
+                              f'student (seed {row["seed"]})', row['distance'], row['flips'])
+        summary = []
         for arm in args.arms:
-            mine = [r for r in rows if r['fraction'] == fraction and r['arm'] == arm]
+            mine = [r for r in rows if r['arm'] == arm]
             if not mine:
                 continue
             entry = dict(fraction=fraction, arm=arm, seeds=[r['seed'] for r in mine],
@@ -205,18 +206,22 @@ def evaluate_all(args: argparse.Namespace) -> Dict:
                 entry.update(gain=paired_summary([r['gain'] for r in mine]),
                              distance=[r['distance'] for r in mine], flips=[r['flips'] for r in mine])
             summary.append(entry)
-    result = dict(teacher_pck=teacher.pck, visible_joints=int(teacher.visible.sum()), runs=rows, summary=summary)
-    with open(osp.join(args.work_dir, 'summary.json'), 'w') as f:
-        json.dump(result, f, indent=1)
-    text = summary_markdown(result)
-    with open(osp.join(args.work_dir, 'summary.md'), 'w') as f:
-        f.write(text)
-    print(text)
-    return result
+        result = dict(fraction=fraction, teacher_pck=teacher.pck, visible_joints=int(teacher.visible.sum()),
+                      runs=rows, summary=summary)
+        name = osp.join(args.work_dir, f'summary_labels{fraction:g}')
+        with open(name + '.json', 'w') as f:
+            json.dump(result, f, indent=1)
+        text = summary_markdown(result)
+        with open(name + '.md', 'w') as f:
+            f.write(text)
+        print(text, flush=True)
+        results.append(result)
+    return results
 
 
 def summary_markdown(result: Dict) -> str:
-    lines = [f'teacher PCK@0.1 {result["teacher_pck"]:.4f}; {result["visible_joints"]} visible val joints', '',
+    lines = [f'labels {result["fraction"]:g}: {result["summary"][0]["data"]}; teacher PCK@0.1 '
+             f'{result["teacher_pck"]:.4f}; {result["visible_joints"]} visible val joints', '',
              '| labels | arm | steps | PCK@0.1 per seed | mean | paired gain over the student alone per seed | '
              'mean gain [95% CI] | weight distance | joints flipped |',
              '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
@@ -224,7 +229,7 @@ def summary_markdown(result: Dict) -> str:
         pck = ', '.join(f'{v:.4f}' for v in entry['pck'])
         gain = entry.get('gain')
         if gain:
-            runs = [r for r in result['runs'] if r['fraction'] == entry['fraction'] and r['arm'] == entry['arm']]
+            runs = [r for r in result['runs'] if r['arm'] == entry['arm']]
             per_seed = ', '.join(f'{r["gain"]:+.4f}' for r in runs)
             ci = (f' [{gain["ci_low"]:+.4f}, {gain["ci_high"]:+.4f}]' if gain['ci_low'] is not None else '')
             extra = (f'{per_seed} | {gain["mean"]:+.4f}{ci} | '

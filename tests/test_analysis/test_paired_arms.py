@@ -111,7 +111,7 @@ def test_learning_check_stops_when_two_arms_are_the_same_checkpoint(tiny_set, tm
     torch.save(dict(state_dict={f'student.{k}': v for k, v in random_weights(cfg, 1).items()}),
                Path(check.run_dir('work', 1.0, 'fpd', 0)) / 'epoch_6.pth')
     check.main(args)
-    summary = json.loads((tmp_path / 'work' / 'summary.json').read_text())
+    summary = json.loads((tmp_path / 'work' / 'summary_labels1.json').read_text())
     fpd = [r for r in summary['runs'] if r['arm'] == 'fpd'][0]
     assert fpd['distance'] > 0 and fpd['gain'] == pytest.approx(fpd['pck'] - summary['runs'][0]['pck'])
-    assert '| 1 | fpd | 936 |' in (tmp_path / 'work' / 'summary.md').read_text()
+    assert '| 1 | fpd | 936 |' in (tmp_path / 'work' / 'summary_labels1.md').read_text()
