@@ -8,33 +8,14 @@ from mmengine.config import read_base
 with read_base():
     from .posefix_coco_256x192 import *  # noqa: F401,F403
 
-from mmpose.datasets import (GenerateTarget, GetBBoxCenterScale, LoadImage, PackPoseInputs, RandomBBoxTransform,
-                             RandomFlip, TopdownAffine)
-
 from mmpose_ext.datasets import PoseFixPoseTrack18Dataset, PoseFixPoseTrack18ResultsDataset
-from mmpose_ext.datasets.transforms import SetInputPose, SynthesizePoseErrors
 from mmpose_ext.evaluation.metrics import PoseFixPoseTrack18Metric
 
 data_root = 'data/posetrack18/'
 # the reference reads COCO's error table by joint index: head_bottom and head_top sit in the eyes' slots
 posetrack_joint_kinds = dict(head_bottom='eye', head_top='eye')
-train_pipeline = [
-    dict(type=LoadImage),
-    dict(type=GetBBoxCenterScale),
-    dict(type=RandomFlip, direction='horizontal'),
-    dict(type=RandomBBoxTransform, shift_prob=0., scale_factor=(0.7, 1.3), rotate_factor=80., rotate_prob=0.6),
-    dict(type=TopdownAffine, input_size=codec['input_size']),
-    dict(type=SynthesizePoseErrors, joint_kinds=posetrack_joint_kinds),
-    dict(type=GenerateTarget, encoder=codec),
-    dict(type=PackPoseInputs, meta_keys=posefix_meta_keys),
-]
-val_pipeline = [
-    dict(type=LoadImage),
-    dict(type=GetBBoxCenterScale),
-    dict(type=TopdownAffine, input_size=codec['input_size']),
-    dict(type=SetInputPose),
-    dict(type=PackPoseInputs, meta_keys=posefix_meta_keys),
-]
+train_pipeline = [dict(step, joint_kinds=posetrack_joint_kinds) if 'SynthesizePoseErrors' in str(step['type']) else
+                  step for step in train_pipeline]
 train_dataloader.update(dataset=dict(
     type=PoseFixPoseTrack18Dataset, data_root=data_root, ann_file='annotations/posetrack18_train.json',
     data_prefix=dict(img=''), estimated_results_file='posefix/test_on_trainset.keypoints.json',

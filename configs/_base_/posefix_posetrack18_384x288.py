@@ -6,30 +6,14 @@ with read_base():
     from .posefix_posetrack18_256x192 import *  # noqa: F401,F403
 
 from mmpose.codecs import RegressionLabel
-from mmpose.datasets import (GenerateTarget, GetBBoxCenterScale, LoadImage, PackPoseInputs, RandomBBoxTransform,
-                             RandomFlip, TopdownAffine)
-
-from mmpose_ext.datasets.transforms import SetInputPose, SynthesizePoseErrors
 
 codec = dict(type=RegressionLabel, input_size=(288, 384))
 input_pose_sigma = 9
-train_pipeline = [
-    dict(type=LoadImage),
-    dict(type=GetBBoxCenterScale),
-    dict(type=RandomFlip, direction='horizontal'),
-    dict(type=RandomBBoxTransform, shift_prob=0., scale_factor=(0.7, 1.3), rotate_factor=80., rotate_prob=0.6),
-    dict(type=TopdownAffine, input_size=codec['input_size']),
-    dict(type=SynthesizePoseErrors, joint_kinds=posetrack_joint_kinds),
-    dict(type=GenerateTarget, encoder=codec),
-    dict(type=PackPoseInputs, meta_keys=posefix_meta_keys),
-]
-val_pipeline = [
-    dict(type=LoadImage),
-    dict(type=GetBBoxCenterScale),
-    dict(type=TopdownAffine, input_size=codec['input_size']),
-    dict(type=SetInputPose),
-    dict(type=PackPoseInputs, meta_keys=posefix_meta_keys),
-]
+# the inherited pipelines at this size: the crop (TopdownAffine's input_size) and the target (GenerateTarget's
+# encoder)
+train_pipeline = [dict(step, input_size=codec['input_size']) if 'input_size' in step else
+                  dict(step, encoder=codec) if 'encoder' in step else step for step in train_pipeline]
+val_pipeline = [dict(step, input_size=codec['input_size']) if 'input_size' in step else step for step in val_pipeline]
 train_dataloader.dataset.update(pipeline=train_pipeline)
 val_dataloader.dataset.update(pipeline=val_pipeline)
 test_dataloader = val_dataloader
