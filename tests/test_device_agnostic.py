@@ -13,7 +13,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 from mmpose_ext.analysis.benchmark import build_model, fake_batch, model_input_size
-from mmpose_ext.analysis.complexity import _TensorMode
+from mmpose_ext.utils.complexity import _TensorMode
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN_STRINGS = {'cuda', 'nccl'}

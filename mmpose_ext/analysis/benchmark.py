@@ -20,7 +20,7 @@ from mmengine.runner.amp import autocast
 from mmpose_ext.engine.optim_wrappers import CPUAutocastOptimWrapper
 from mmpose_ext.utils import synchronize
 
-from .complexity import count_gflops
+from ..utils.complexity import count_gflops
 
 
 @dataclass

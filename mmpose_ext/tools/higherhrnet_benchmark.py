@@ -27,7 +27,7 @@ from mmengine.optim import build_optim_wrapper
 from mmpose.structures import PoseDataSample
 
 from mmpose_ext.analysis.benchmark import build_model, fake_batch, model_input_size, time_steps
-from mmpose_ext.analysis.complexity import count_gflops
+from mmpose_ext.utils.complexity import count_gflops
 from mmpose_ext.tools.grouping_benchmark import synthetic_ae_outputs
 from mmpose_ext.utils import synchronize
 

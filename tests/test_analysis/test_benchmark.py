@@ -55,7 +55,7 @@ def test_table_ratios_are_relative_to_the_first_config():
 def test_mipnet_shared_prefix_costs_under_1_5x_hrnet_in_flops(repo_root: Path):
     """Per box with N=2: the shared prefix computes HRNet-W48's lambda-independent part once (research notes:
     stage 4 + head are 41.6% of the MACs at 384x288, so about 1.42x); the reference's way is about 2x."""
-    from mmpose_ext.analysis.complexity import count_gflops
+    from mmpose_ext.utils.complexity import count_gflops
     sizes = (288, 384)
     hrnet = count_gflops(build_model(Config.fromfile(str(repo_root / 'configs/baselines/td-hm_hrnet-w48_coco-384x288.py'))),
                          sizes, 'cpu')

@@ -10,7 +10,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
-from mmpose_ext.analysis.complexity import count_gflops
+from mmpose_ext.utils.complexity import count_gflops
 
 # The columns of the MPII / LSP result tables (the official MATLAB layout); 'Mean@<t>' columns follow 'Mean'.
 PCK_TABLE_COLUMNS = ('Head', 'Shoulder', 'Elbow', 'Wrist', 'Hip', 'Knee', 'Ankle', 'Mean')

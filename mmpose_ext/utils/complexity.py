@@ -1,4 +1,4 @@
-"""Forward GFLOPs of a pose model, kept apart from the benchmark harness so that hooks can import it cheaply."""
+"""Forward GFLOPs of a pose model: below the engine hooks (ModelComplexityHook) and the analysis tools that use it."""
 from __future__ import annotations
 
 from typing import Any, Optional, Sequence
