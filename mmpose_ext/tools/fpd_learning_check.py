@@ -73,9 +73,9 @@ def arm_config(args: argparse.Namespace, fraction: float, arm: str, seed: int):
     from mmengine.config import Config
     from mmpose.registry import DATASETS
 
-    from mmpose_ext.datasets import LabelFractionDataset
-    from mmpose_ext.engine import PerturbWeightsHook
+    import mmpose_ext  # noqa: F401  (registers LabelFractionDataset and PerturbWeightsHook by name)
 
+    # types by registered name: the Runner dumps the config as text, where a class object cannot be written
     source = {'student': STUDENT_CFG, 'student_perturbed': STUDENT_CFG, 'fpd': FPD_CFG,
               'fpd_unlabeled': FPD_UNLABELED_CFG if fraction == 1.0 else FPD_CFG}[arm]
     cfg = Config.fromfile(osp.join(ROOT, source))
@@ -84,10 +84,10 @@ def arm_config(args: argparse.Namespace, fraction: float, arm: str, seed: int):
         cfg.model.teacher_ckpt = teacher_ckpt(args)
     if fraction < 1.0:
         rest = 'unlabeled' if arm == 'fpd_unlabeled' else 'drop'
-        cfg.train_dataloader.dataset = dict(type=LabelFractionDataset, dataset=cfg.train_dataloader.dataset,
+        cfg.train_dataloader.dataset = dict(type='LabelFractionDataset', dataset=cfg.train_dataloader.dataset,
                                             fraction=fraction, subset_seed=args.subset_seed, rest=rest)
     if arm == 'student_perturbed':
-        cfg.custom_hooks.append(dict(type=PerturbWeightsHook, std=args.noise_std, seed=1000 + seed))
+        cfg.custom_hooks.append(dict(type='PerturbWeightsHook', std=args.noise_std, seed=1000 + seed))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     steps_per_epoch = math.ceil(len(dataset) / cfg.train_dataloader.batch_size)
     epochs = max(1, round(args.steps / steps_per_epoch))

@@ -115,3 +115,22 @@ def test_learning_check_stops_when_two_arms_are_the_same_checkpoint(tiny_set, tm
     fpd = [r for r in summary['runs'] if r['arm'] == 'fpd'][0]
     assert fpd['distance'] > 0 and fpd['gain'] == pytest.approx(fpd['pck'] - summary['runs'][0]['pck'])
     assert '| 1 | fpd | 936 |' in (tmp_path / 'work' / 'summary_labels1.md').read_text()
+
+
+@pytest.mark.parametrize('fraction, arm', [(1.0, 'student_perturbed'), (0.5, 'fpd_unlabeled'), (0.5, 'student')])
+def test_learning_check_configs_can_be_written_as_the_runner_dumps_them(tiny_set, tmp_path, monkeypatch, fraction,
+                                                                       arm):
+    """The arms add a hook and a dataset wrapper; a class object there made the Runner's config dump fail."""
+    from mmpose_ext.tools import fpd_learning_check as check
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'synthetic_crowd').symlink_to(tiny_set)
+    cfg, info = check.arm_config(check.parse_args(['--steps', '4']), fraction, arm, seed=3)
+    cfg.dump(str(tmp_path / 'dumped.py'))
+    dumped = Config.fromfile(str(tmp_path / 'dumped.py'))
+    assert dumped.randomness.seed == 3 and dumped.train_cfg.max_epochs == info['epochs']
+    if fraction < 1.0:
+        assert dumped.train_dataloader.dataset.type == 'LabelFractionDataset'
+        assert dumped.train_dataloader.dataset.rest == ('unlabeled' if arm == 'fpd_unlabeled' else 'drop')
+    if arm == 'student_perturbed':
+        assert dumped.custom_hooks[-1].type == 'PerturbWeightsHook'
