@@ -26,6 +26,9 @@ from torch import Tensor
 from ..models.distillers.student_export import STUDENT_PREFIX, student_checkpoint
 
 
+BN_STATISTICS = ('running_mean', 'running_var')
+
+
 class IdenticalArmsError(ValueError):
     """Two arms that should be different trainings produced the same model."""
 
@@ -56,14 +59,17 @@ def load_student_weights(path: str) -> Dict[str, Tensor]:
 
 
 def weight_distance(a: Dict[str, Tensor], b: Dict[str, Tensor], names: Sequence[str] = ('a', 'b')) -> float:
-    """L2 distance between two models' floating-point weights (parameters and running statistics)."""
+    """L2 distance between two models' learned weights.
+
+    BatchNorm running statistics are left out: running variances are orders of magnitude larger than the weights
+    and would hide them. Identical models are still exactly 0 apart."""
     if a.keys() != b.keys():
         only = sorted(set(a) ^ set(b))
         raise ValueError(f'{names[0]} and {names[1]} hold different weights (e.g. {only[0]}); they are not the same '
                          'architecture')
     total = 0.0
     for key, value in a.items():
-        if value.is_floating_point():
+        if value.is_floating_point() and not key.endswith(BN_STATISTICS):
             total += float((value.double() - b[key].double()).pow(2).sum())
     return math.sqrt(total)
 

@@ -35,9 +35,11 @@ def random_weights(cfg: Config, seed: int) -> dict:
 
 
 def test_weight_distance_is_the_l2_norm_of_the_difference():
-    a = dict(w=torch.zeros(3), b=torch.zeros(2), n=torch.tensor(5))
-    b = dict(w=torch.tensor([3.0, 0.0, 0.0]), b=torch.tensor([0.0, 4.0]), n=torch.tensor(9))
-    assert weight_distance(a, b) == pytest.approx(5.0)  # integer buffers (num_batches_tracked) do not count
+    a = dict(w=torch.zeros(3), b=torch.zeros(2), n=torch.tensor(5), **{'bn.running_var': torch.ones(2)})
+    b = dict(w=torch.tensor([3.0, 0.0, 0.0]), b=torch.tensor([0.0, 4.0]), n=torch.tensor(9),
+             **{'bn.running_var': torch.full((2, ), 100.0)})
+    # integer buffers (num_batches_tracked) and BatchNorm running statistics do not count
+    assert weight_distance(a, b) == pytest.approx(5.0)
     assert weight_distance(a, a) == 0.0
     with pytest.raises(ValueError, match='different weights'):
         weight_distance(a, dict(w=torch.zeros(3)))
