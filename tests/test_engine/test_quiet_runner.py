@@ -39,7 +39,9 @@ def test_ctrl_c_prints_the_resume_command(tiny_set: Path, tmp_path: Path):
     work = tmp_path / 'w'
     proc = subprocess.Popen([sys.executable, 'tools/train.py', HRNET, '--data-root', str(tiny_set), '--work-dir',
                              str(work), '--no-validate', '--cfg-options', 'train_dataloader.num_workers=0',
-                             'default_hooks.logger.interval=1', 'train_dataloader.batch_size=1'],
+                             'default_hooks.logger.interval=1', 'train_dataloader.batch_size=1',
+                             # long enough that a loaded machine cannot finish it before the signal arrives
+                             'train_cfg.max_epochs=1000'],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, 'PYTHONUNBUFFERED': '1'})
     deadline = time.time() + 240
