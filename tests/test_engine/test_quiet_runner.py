@@ -43,12 +43,20 @@ def test_ctrl_c_prints_the_resume_command(tiny_set: Path, tmp_path: Path):
                              # long enough that a loaded machine cannot finish it before the signal arrives
                              'train_cfg.max_epochs=1000'],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, 'PYTHONUNBUFFERED': '1'})
-    deadline = time.time() + 240
-    for line in proc.stdout:  # wait until the training loop runs
-        if 'Epoch(train)' in line or time.time() > deadline:
-            break
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+                            env={**os.environ, 'PYTHONUNBUFFERED': '1'},
+                            # a suite started in the background (cmd &) inherits an ignored SIGINT, and Python
+                            # then never raises KeyboardInterrupt; a user's terminal delivers it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        deadline = time.time() + 240
+        for line in proc.stdout:  # wait until the training loop runs
+            if 'Epoch(train)' in line or time.time() > deadline:
+                break
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:  # never leave a 1000-epoch training behind
+            proc.kill()
+            proc.communicate()
     assert proc.returncode == 130
     assert f'continue from the last checkpoint with: python tools/train.py {HRNET} --work-dir {work} --resume' in err
